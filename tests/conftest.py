@@ -1,0 +1,40 @@
+import pytest
+
+from crowdsourcing.roles import Role
+
+from .factories import ProjectFactory, UserFactory
+
+
+@pytest.fixture
+def resident(db):
+    return UserFactory(email="anna@example.org", display_name="Анна")
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(email="operator@example.org", roles=[Role.OPERATOR])
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(email="moderator@example.org", roles=[Role.MODERATOR])
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(email="editor@example.org", roles=[Role.EDITOR])
+
+
+@pytest.fixture
+def staff_member(db):
+    return UserFactory(email="staff@example.org", roles=[Role.DEPARTMENT_STAFF])
+
+
+@pytest.fixture
+def expert(db):
+    return UserFactory(email="expert@example.org", roles=[Role.EXPERT])
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory()
