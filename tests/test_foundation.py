@@ -185,8 +185,15 @@ def test_home_page_is_russian(client):
     assert '<main id="main"' in html
 
 
-def test_english_is_available(client):
+def test_russian_stays_even_for_an_english_browser(client):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="ru">' in response.content.decode()
+
+
+def test_english_is_available_from_the_language_switch(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    response = client.get("/")
     html = response.content.decode()
     assert '<html lang="en">' in html
     assert "Skip to content" in html
@@ -196,7 +203,13 @@ def _run_production(env_extra, *args):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(env_extra)
     env["DJANGO_SETTINGS_MODULE"] = "cms.settings.production"
