@@ -14,6 +14,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("me/", include("crowdsourcing.urls_cabinet")),
     path("", include("crowdsourcing.urls")),
     path("", include("search.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": Sitemap}}),

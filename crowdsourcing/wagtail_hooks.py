@@ -18,6 +18,7 @@ AUDIT_ACTIONS = {
     "crowd.comment.auto_hide": _("Комментарий скрыт по жалобам"),
     "crowd.rating.set": _("Оценка поставлена"),
     "crowd.flag.create": _("Жалоба подана"),
+    "crowd.account.delete": _("Аккаунт удалён по просьбе жителя"),
 }
 
 

@@ -29,7 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     display_name = factory.Sequence(lambda n: f"Житель {n}")
     email_confirmed = True
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    password = factory.django.Password("pass-word-123")
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

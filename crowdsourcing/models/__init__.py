@@ -18,7 +18,7 @@ from .proposals import (
     ProposalState,
     Rating,
 )
-from .users import User
+from .users import NotificationKind, ProjectFollow, User
 
 __all__ = [
     "Category",
@@ -38,4 +38,6 @@ __all__ = [
     "Rating",
     "StageKind",
     "User",
+    "NotificationKind",
+    "ProjectFollow",
 ]

@@ -71,6 +71,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
     date_joined = models.DateTimeField(_("дата регистрации"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("аккаунт удалён"), null=True, blank=True)
+
+    # Notification opt-outs (DESIGN.md section 7): every kind is on until the
+    # resident turns it off in the cabinet.
+    notify_moderation = models.BooleanField(
+        _("решения модераторов по моим предложениям"), default=True
+    )
+    notify_replies = models.BooleanField(_("ответы на мои комментарии"), default=True)
+    notify_stages = models.BooleanField(
+        _("новый этап в проектах, за которыми я слежу"), default=True
+    )
+    notify_results = models.BooleanField(
+        _("итоги проектов, за которыми я слежу"), default=True
+    )
 
     objects = UserManager()
 
@@ -95,11 +109,55 @@ class User(AbstractBaseUser, PermissionsMixin):
             return self.display_name
         return _("Участник №%(id)s") % {"id": self.pk}
 
+    def wants_notification(self, kind: str) -> bool:
+        """Return whether e-mails of ``kind`` may be sent to this person.
+
+        ``kind`` is one of NotificationKind. Deleted, inactive and imported
+        accounts get nothing.
+        """
+        if not self.is_active or self.is_pseudonymous or self.deleted_at:
+            return False
+        return bool(getattr(self, f"notify_{kind}", True))
+
     def get_full_name(self) -> str:
         return self.display_name or self.email
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+
+class NotificationKind(models.TextChoices):
+    MODERATION = "moderation", _("Решения модераторов")
+    REPLIES = "replies", _("Ответы на комментарии")
+    STAGES = "stages", _("Новые этапы проектов")
+    RESULTS = "results", _("Итоги проектов")
+    # Service e-mails (assignments to experts, account security) are not
+    # optional; they use this kind.
+    SERVICE = "service", _("Служебные")
+
+
+class ProjectFollow(models.Model):
+    """A resident follows a project to hear of new stages and results."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="project_follows"
+    )
+    project = models.ForeignKey(
+        "crowdsourcing.Project", on_delete=models.CASCADE, related_name="followers"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("подписка на проект")
+        verbose_name_plural = _("подписки на проекты")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "project"], name="follow_once_per_project"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.project_id}"
 
 
 def get_anonymous_user_instance(user_model):
