@@ -10,11 +10,14 @@ from crowdsourcing.models import (
     Category,
     Comment,
     Department,
+    Flag,
+    ModerationReason,
     Project,
     ProjectStage,
     Proposal,
     ProposalState,
     Question,
+    Rating,
     StageKind,
     User,
 )
@@ -114,3 +117,32 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = "Хорошая идея"
     created_at = factory.LazyFunction(timezone.now)
+
+
+class ModerationReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModerationReason
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"reason-{n}")
+    title = factory.Sequence(lambda n: f"Нарушение правил {n}")
+    explanation = "Предложение не относится к вопросам проекта."
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rating
+
+    proposal = factory.SubFactory(ProposalFactory)
+    user = factory.SubFactory(UserFactory)
+    value = 1
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class FlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Flag
+
+    comment = factory.SubFactory(CommentFactory)
+    user = factory.SubFactory(UserFactory)
+    reason = Flag.Reason.SPAM
