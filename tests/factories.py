@@ -41,7 +41,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         for name in extracted:
             self.groups.add(Group.objects.get(name=name))
         self.is_staff = True
-        self.save()
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # set_password only changes the instance; without this save the
+        # stored hash differs and force_login's session is thrown away.
+        if create:
+            instance.save()
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
