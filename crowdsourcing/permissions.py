@@ -16,7 +16,9 @@ from guardian.shortcuts import get_objects_for_user
 from .roles import Role
 
 if TYPE_CHECKING:
-    from .models import Project, Proposal
+    from datetime import datetime
+
+    from .models import Comment, Project, Proposal
 
 
 def has_role(user, role: str) -> bool:
@@ -130,6 +132,111 @@ def can_view_proposal(user, proposal: Proposal) -> bool:
     return can_moderate(user, proposal.project) or can_manage_project(
         user, proposal.project
     )
+
+
+def can_see_unpublished(user, proposal: Proposal) -> bool:
+    """Author and the project's moderators see hidden and rejected states."""
+    if not user.is_authenticated:
+        return False
+    return proposal.author_id == user.pk or can_moderate(user, proposal.project)
+
+
+def visible_proposals(user, queryset=None):
+    """Proposals ``user`` may find in lists: the listed ones only.
+
+    Lists never show unpublished proposals, not even to their author or a
+    moderator: those have "my proposals" and the moderation queue.
+    """
+    from .models import Proposal
+
+    queryset = Proposal.objects.all() if queryset is None else queryset
+    return queryset.listed()
+
+
+def is_stage_open(project: Project, kind: str, at: datetime | None = None) -> bool:
+    return project.is_published and project.is_stage_open(kind, at)
+
+
+def can_submit_proposal(user, project: Project, at: datetime | None = None) -> bool:
+    """A confirmed resident, while the project's proposals stage is open."""
+    from .models import StageKind
+
+    return can_participate(user) and is_stage_open(project, StageKind.PROPOSALS, at)
+
+
+def can_edit_proposal(user, proposal: Proposal) -> bool:
+    """Only the author edits, and only a draft (moderators decide the rest)."""
+    from .models import ProposalState
+
+    return (
+        can_participate(user)
+        and proposal.author_id == user.pk
+        and proposal.state == ProposalState.DRAFT
+    )
+
+
+def can_comment(user, proposal: Proposal, at: datetime | None = None) -> bool:
+    """A confirmed resident on a listed proposal while discussion is open."""
+    from .models import StageKind
+    from .models.proposals import LISTED_STATES
+
+    return (
+        can_participate(user)
+        and proposal.state in LISTED_STATES
+        and is_stage_open(proposal.project, StageKind.DISCUSSION, at)
+    )
+
+
+def can_rate(user, proposal: Proposal, at: datetime | None = None) -> bool:
+    """A confirmed resident, not the author, on a published proposal while
+    discussion is open."""
+    from .models import ProposalState, StageKind
+
+    return (
+        can_participate(user)
+        and proposal.author_id != user.pk
+        and proposal.state == ProposalState.PUBLISHED
+        and is_stage_open(proposal.project, StageKind.DISCUSSION, at)
+    )
+
+
+def can_flag_proposal(user, proposal: Proposal) -> bool:
+    return (
+        can_participate(user)
+        and proposal.author_id != user.pk
+        and proposal.is_public
+        and proposal.project.is_published
+    )
+
+
+def can_view_comment(user, comment: Comment) -> bool:
+    """Visible comments of a viewable proposal are public; the rest are for
+    the comment's author and the project's moderators."""
+    from .models import CommentState
+
+    if not can_view_proposal(user, comment.proposal):
+        return False
+    if comment.state == CommentState.VISIBLE:
+        return True
+    if not user.is_authenticated:
+        return False
+    return comment.author_id == user.pk or can_moderate(user, comment.proposal.project)
+
+
+def can_flag_comment(user, comment: Comment) -> bool:
+    from .models import CommentState
+
+    return (
+        can_participate(user)
+        and comment.author_id != user.pk
+        and comment.state == CommentState.VISIBLE
+        and comment.proposal.is_public
+        and comment.proposal.project.is_published
+    )
+
+
+def can_moderate_proposal(user, proposal: Proposal) -> bool:
+    return can_moderate(user, proposal.project)
 
 
 def can_review(user, proposal: Proposal) -> bool:

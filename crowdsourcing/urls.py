@@ -1,11 +1,34 @@
 from django.urls import path
 
-from .views import projects
+from .views import comments, projects, proposals
 
 app_name = "crowdsourcing"
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project_list"),
     path("projects/<slug:slug>/", projects.project_detail, name="project_detail"),
-    path("proposals/<int:pk>/", projects.proposal_detail, name="proposal_detail"),
+    path(
+        "projects/<slug:slug>/proposals/",
+        proposals.proposal_list,
+        name="proposal_list",
+    ),
+    path(
+        "projects/<slug:slug>/propose/",
+        proposals.proposal_create,
+        name="proposal_create",
+    ),
+    path("my/proposals/", proposals.my_proposals, name="my_proposals"),
+    path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/edit/", proposals.proposal_edit, name="proposal_edit"),
+    path(
+        "proposals/<int:pk>/submit/", proposals.proposal_submit, name="proposal_submit"
+    ),
+    path("proposals/<int:pk>/rate/", proposals.proposal_rate, name="proposal_rate"),
+    path("proposals/<int:pk>/flag/", proposals.proposal_flag, name="proposal_flag"),
+    path(
+        "proposals/<int:pk>/comments/",
+        comments.comment_create,
+        name="comment_create",
+    ),
+    path("comments/<int:pk>/flag/", comments.comment_flag, name="comment_flag"),
 ]

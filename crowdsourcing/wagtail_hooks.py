@@ -1,11 +1,18 @@
 """Admin integration: audit log action types and the admin menu."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail_modeladmin.options import modeladmin_register
+
+from .admin import ParticipationAdminGroup
 
 # Dotted action names written by the services to Wagtail's audit log. Each
 # service module documents which of these it writes.
 AUDIT_ACTIONS = {
+    "crowd.proposal.create": _("Черновик предложения создан"),
+    "crowd.proposal.edit": _("Черновик предложения изменён"),
     "crowd.proposal.submit": _("Предложение отправлено на модерацию"),
     "crowd.proposal.publish": _("Предложение опубликовано"),
     "crowd.proposal.reject": _("Предложение отклонено"),
@@ -17,6 +24,7 @@ AUDIT_ACTIONS = {
     "crowd.comment.restore": _("Комментарий возвращён"),
     "crowd.comment.auto_hide": _("Комментарий скрыт по жалобам"),
     "crowd.rating.set": _("Оценка поставлена"),
+    "crowd.rating.withdraw": _("Оценка отозвана"),
     "crowd.flag.create": _("Жалоба подана"),
     "crowd.account.delete": _("Аккаунт удалён по просьбе жителя"),
 }
@@ -26,3 +34,41 @@ AUDIT_ACTIONS = {
 def register_crowd_log_actions(actions):
     for action, label in AUDIT_ACTIONS.items():
         actions.register_action(action, label, label)
+
+
+@hooks.register("register_admin_urls")
+def register_moderation_urls():
+    from django.urls import path
+
+    from . import moderation_views
+
+    return [
+        path("moderation/", moderation_views.proposal_queue, name="crowd_moderation"),
+        path(
+            "moderation/comments/",
+            moderation_views.comment_queue,
+            name="crowd_moderation_comments",
+        ),
+        path(
+            "moderation/proposals/<int:pk>/",
+            moderation_views.proposal_review,
+            name="crowd_moderation_proposal",
+        ),
+    ]
+
+
+class ModerationMenuItem(MenuItem):
+    def is_shown(self, request):
+        from . import permissions
+
+        return permissions.moderated_projects(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_moderation_menu_item():
+    return ModerationMenuItem(
+        _("Модерация"), reverse("crowd_moderation"), icon_name="warning", order=150
+    )
+
+
+modeladmin_register(ParticipationAdminGroup)

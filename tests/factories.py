@@ -10,11 +10,14 @@ from crowdsourcing.models import (
     Category,
     Comment,
     Department,
+    Flag,
+    ModerationReason,
     Project,
     ProjectStage,
     Proposal,
     ProposalState,
     Question,
+    Rating,
     StageKind,
     User,
 )
@@ -38,7 +41,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         for name in extracted:
             self.groups.add(Group.objects.get(name=name))
         self.is_staff = True
-        self.save()
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # set_password only changes the instance; without this save the
+        # stored hash differs and force_login's session is thrown away.
+        if create:
+            instance.save()
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -114,3 +123,32 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = "Хорошая идея"
     created_at = factory.LazyFunction(timezone.now)
+
+
+class ModerationReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModerationReason
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"reason-{n}")
+    title = factory.Sequence(lambda n: f"Нарушение правил {n}")
+    explanation = "Предложение не относится к вопросам проекта."
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rating
+
+    proposal = factory.SubFactory(ProposalFactory)
+    user = factory.SubFactory(UserFactory)
+    value = 1
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class FlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Flag
+
+    comment = factory.SubFactory(CommentFactory)
+    user = factory.SubFactory(UserFactory)
+    reason = Flag.Reason.SPAM

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 
 class Department(models.Model):
@@ -108,7 +110,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(department=department)
 
 
-class Project(models.Model):
+class Project(ClusterableModel):
     """A crowdsourcing project: a department's questions to residents.
 
     The current stage is derived from the stage calendar and the clock; it is
@@ -197,7 +199,8 @@ class ProjectStage(models.Model):
     midnight does not.
     """
 
-    project = models.ForeignKey(
+    # A ParentalKey so the admin edits the calendar inline with its project.
+    project = ParentalKey(
         Project,
         verbose_name=_("проект"),
         on_delete=models.CASCADE,
@@ -228,6 +231,15 @@ class ProjectStage(models.Model):
 
     def contains(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at
+
+    @property
+    def last_moment(self) -> datetime:
+        """The last second inside the window, for people to read.
+
+        "Until 10 December 23:59" says what "until 11 December 00:00
+        exclusive" means without making anyone think about the boundary.
+        """
+        return self.ends_at - timedelta(seconds=1)
 
     @staticmethod
     def validate_calendar(stages: list[ProjectStage]) -> None:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +69,11 @@ PUBLIC_STATES = frozenset(
 )
 LISTED_STATES = PUBLIC_STATES - {S.MERGED}
 
+# Sorted so that the SQL text is the same in every process: PostgreSQL uses
+# the partial index below only when the query's IN list matches it.
+PUBLIC_STATE_LIST = sorted(PUBLIC_STATES)
+LISTED_STATE_LIST = sorted(LISTED_STATES)
+
 
 class InvalidTransition(ValidationError):
     pass
@@ -75,22 +82,34 @@ class InvalidTransition(ValidationError):
 class ProposalQuerySet(models.QuerySet):
     def public(self):
         """Proposals anyone may see, in projects that are published."""
-        return self.filter(state__in=PUBLIC_STATES, project__is_published=True)
+        return self.filter(state__in=PUBLIC_STATE_LIST, project__is_published=True)
 
     def listed(self):
-        return self.filter(state__in=LISTED_STATES, project__is_published=True)
+        return self.filter(state__in=LISTED_STATE_LIST, project__is_published=True)
 
     def with_counts(self):
-        """Annotate support, opposition and visible comment counts from rows."""
+        """Annotate support, opposition and visible comment counts from rows.
+
+        Correlated subqueries rather than joins: PostgreSQL evaluates them
+        only for the rows a page returns when the order does not need them,
+        and two joined one-to-many tables would multiply each other's rows.
+        """
         return self.annotate(
-            support_count=Count("ratings", filter=Q(ratings__value=1), distinct=True),
-            oppose_count=Count("ratings", filter=Q(ratings__value=-1), distinct=True),
-            comment_count=Count(
-                "comments",
-                filter=Q(comments__state=CommentState.VISIBLE),
-                distinct=True,
-            ),
+            support_count=_count_subquery(Rating, value=1),
+            oppose_count=_count_subquery(Rating, value=-1),
+            comment_count=_count_subquery(Comment, state=CommentState.VISIBLE),
         )
+
+
+def _count_subquery(model, **filters):
+    rows = (
+        model.objects.filter(proposal=OuterRef("pk"), **filters)
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
 
 
 class Proposal(models.Model):
@@ -112,8 +131,39 @@ class Proposal(models.Model):
         on_delete=models.PROTECT,
         related_name="proposals",
     )
-    title = models.CharField(_("заголовок"), max_length=150)
-    body = models.TextField(_("текст"), max_length=5000)
+    title = models.CharField(
+        _("заголовок"),
+        max_length=150,
+        validators=[
+            MinLengthValidator(
+                10,
+                _(
+                    "Заголовок слишком короткий: нужно не меньше %(limit_value)d "
+                    "символов (сейчас %(show_value)d)."
+                ),
+            )
+        ],
+    )
+    body = models.TextField(
+        _("текст"),
+        max_length=5000,
+        validators=[
+            MinLengthValidator(
+                50,
+                _(
+                    "Опишите предложение подробнее: нужно не меньше "
+                    "%(limit_value)d символов (сейчас %(show_value)d)."
+                ),
+            ),
+            MaxLengthValidator(
+                5000,
+                _(
+                    "Текст слишком длинный: не больше %(limit_value)d символов "
+                    "(сейчас %(show_value)d)."
+                ),
+            ),
+        ],
+    )
     category = models.ForeignKey(
         "crowdsourcing.Category",
         verbose_name=_("категория"),
@@ -170,6 +220,12 @@ class Proposal(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "state", "-created_at"]),
+            # The public list of a project, newest first (the default sort).
+            models.Index(
+                fields=["project", "-created_at", "-id"],
+                condition=Q(state__in=LISTED_STATE_LIST),
+                name="proposal_listed_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -267,6 +323,7 @@ class Comment(models.Model):
         verbose_name = _("комментарий")
         verbose_name_plural = _("комментарии")
         ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["proposal", "state"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(depth__lte=4), name="comment_depth_limit"
@@ -317,6 +374,7 @@ class Rating(models.Model):
                 condition=Q(value__in=[1, -1]), name="rating_value_plus_minus_one"
             ),
         ]
+        indexes = [models.Index(fields=["proposal", "value"])]
 
     def __str__(self):
         return f"{self.value:+d} #{self.proposal_id}"

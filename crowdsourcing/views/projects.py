@@ -1,9 +1,10 @@
+"""Project pages of the resident site."""
+
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from .. import permissions
-from ..models import Project, Proposal
+from ..models import Project, StageKind
 
 
 def project_list(request):
@@ -16,15 +17,21 @@ def project_list(request):
 
 def project_detail(request, slug):
     project = get_object_or_404(
-        Project.objects.public().prefetch_related("stages", "questions"), slug=slug
+        Project.objects.public()
+        .select_related("department")
+        .prefetch_related("stages", "questions"),
+        slug=slug,
     )
-    return render(request, "crowdsourcing/project_detail.html", {"project": project})
-
-
-def proposal_detail(request, pk):
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("project", "question", "author"), pk=pk
+    stages = sorted(project.stages.all(), key=lambda s: StageKind.order(s.kind))
+    return render(
+        request,
+        "crowdsourcing/project_detail.html",
+        {
+            "project": project,
+            "stages": stages,
+            "current_stage": project.current_stage(),
+            "proposals_open": permissions.is_stage_open(project, StageKind.PROPOSALS),
+            "can_submit": permissions.can_submit_proposal(request.user, project),
+            "listed_count": project.proposals.listed().count(),
+        },
     )
-    if not permissions.can_view_proposal(request.user, proposal):
-        raise Http404
-    return render(request, "crowdsourcing/proposal_detail.html", {"proposal": proposal})
