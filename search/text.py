@@ -90,9 +90,25 @@ def stem(word: str, language: str) -> str:
     return strip_accents(word)
 
 
+def word_stems(word: str, language: str) -> list[str]:
+    """Return the stems a document word is stored under.
+
+    An accented Latin word also gets the stem of its unaccented spelling:
+    people type «securisee» for «sécurisée», and the French rules stem the
+    two differently.
+    """
+    stems = [stem(word, language)]
+    bare = strip_accents(word)
+    if bare != word and not CYRILLIC_RE.search(word):
+        other = stem(bare, language)
+        if other != stems[0]:
+            stems.append(other)
+    return stems
+
+
 def stem_text(text: str, language: str) -> str:
     """Return ``text`` as space-separated stems (what SQLite FTS5 stores)."""
-    return " ".join(stem(word, language) for word in words(text))
+    return " ".join(s for word in words(text) for s in word_stems(word, language))
 
 
 def query_languages(word: str) -> tuple[str, ...]:
@@ -155,7 +171,9 @@ def _highlight_words(text: str, stems: frozenset[str], language: str):
     """Yield (start, end) spans of the words of ``text`` whose stem matches."""
     for match in WORD_RE.finditer(text):
         word = fold(match.group())
-        if stem(word, language) in stems or strip_accents(word) in stems:
+        if stems.intersection(word_stems(word, language)) or (
+            strip_accents(word) in stems
+        ):
             yield match.start(), match.end()
         elif any(stem(word, lang) in stems for lang in query_languages(word)):
             yield match.start(), match.end()

@@ -217,12 +217,25 @@ class ElasticsearchBackend:
         doc_id = DiscoveryDocument.doc_id(kind, object_id)
         if entry is None:
             try:
-                client.delete(index=alias_name(), id=doc_id)
+                client.delete(index=alias_name(), id=doc_id, **self.refresh_option())
             except NotFoundError:
                 pass
             return
         doc = DiscoveryDocument.from_entry(entry)
-        client.index(index=alias_name(), id=doc_id, document=doc.to_dict())
+        client.index(
+            index=alias_name(),
+            id=doc_id,
+            document=doc.to_dict(),
+            **self.refresh_option(),
+        )
+
+    @staticmethod
+    def refresh_option() -> dict:
+        # Tests against a live server need each write visible at once;
+        # production leaves refreshing to Elasticsearch's own interval.
+        if getattr(settings, "SEARCH_ELASTICSEARCH_REFRESH", False):
+            return {"refresh": "wait_for"}
+        return {}
 
     def has_stempel(self) -> bool:
         try:
