@@ -30,9 +30,7 @@ from elasticsearch.dsl import (
 from .text import LANGUAGES
 
 # Russian writers use «е» for «ё» freely; fold before anything else.
-yo_folding = char_filter(
-    "yo_folding", type="mapping", mappings=["ё => е", "Ё => Е"]
-)
+yo_folding = char_filter("yo_folding", type="mapping", mappings=["ё => е", "Ё => Е"])
 
 folding = analyzer(
     "discovery_folding",
@@ -72,9 +70,7 @@ def polish_analyzer(stempel: bool):
     """Return the Polish analyser, stemmed only if stempel is installed."""
     filters = ["lowercase"]
     if stempel:
-        filters.append(
-            token_filter("polish_stop_words", type="polish_stop")
-        )
+        filters.append(token_filter("polish_stop_words", type="polish_stop"))
         filters.append("polish_stem")
     filters.append("asciifolding")
     return analyzer(POLISH_ANALYZER, tokenizer="standard", filter=filters)

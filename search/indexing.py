@@ -136,7 +136,9 @@ def drain_outbox(limit: int | None = None) -> tuple[int, int]:
     backend = ElasticsearchBackend()
     written = 0
     keys = list(
-        dict.fromkeys(OutboxItem.objects.order_by("pk").values_list("kind", "object_id"))
+        dict.fromkeys(
+            OutboxItem.objects.order_by("pk").values_list("kind", "object_id")
+        )
     )
     for kind, object_id in keys[:limit]:
         items = OutboxItem.objects.filter(kind=kind, object_id=object_id)

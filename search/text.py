@@ -42,9 +42,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
     "es": frozenset(
         "a al con de del el en la las los o para por que se un una y".split()
     ),
-    "en": frozenset(
-        "a an and at for in is of on or the to with by from".split()
-    ),
+    "en": frozenset("a an and at for in is of on or the to with by from".split()),
     "pl": frozenset("a i w z na do o od po za że się ze we".split()),
     "fr": frozenset(
         "a au aux de des du en et la le les ou par pour sur un une".split()

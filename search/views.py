@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import engine
-from django.utils.translation import gettext_lazy as _
-
 from .backends.common import facet_choices
 from .query import FACETS, SearchQuery, Sort
 
@@ -90,9 +89,7 @@ def search_api(request: HttpRequest) -> JsonResponse:
     unknown = sorted(set(request.GET) - {"q", "page", "sort", *FACETS})
     try:
         if unknown:
-            raise ValidationError(
-                {name: "Неизвестный параметр." for name in unknown}
-            )
+            raise ValidationError({name: "Неизвестный параметр." for name in unknown})
         query = SearchQuery.from_params(request.GET)
     except ValidationError as error:
         return JsonResponse(

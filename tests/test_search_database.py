@@ -146,7 +146,9 @@ def test_facet_counts_and_filters():
             category=roads,
             question=question,
         )
-    publish(title="Тротуар в парке", body="Тротуар " * 10, category=parks, question=question)
+    publish(
+        title="Тротуар в парке", body="Тротуар " * 10, category=parks, question=question
+    )
     other = publish(title="Тротуар у школы", body="Тротуар " * 10)
 
     results = search(SearchQuery(text="тротуар"))
@@ -172,8 +174,16 @@ def test_stage_facet_follows_the_clock():
     later = ProjectFactory(
         stages={"proposals": (now + timedelta(days=1), now + timedelta(days=5))}
     )
-    publish(title="Сквер у метро", body="Сквер " * 10, question=QuestionFactory(project=voting))
-    publish(title="Сквер у реки", body="Сквер " * 10, question=QuestionFactory(project=later))
+    publish(
+        title="Сквер у метро",
+        body="Сквер " * 10,
+        question=QuestionFactory(project=voting),
+    )
+    publish(
+        title="Сквер у реки",
+        body="Сквер " * 10,
+        question=QuestionFactory(project=later),
+    )
 
     results = search(SearchQuery(text="сквер", filters={"stage": "voting"}))
 
@@ -213,12 +223,16 @@ def test_pagination():
 
     assert (first.count, first.num_pages, len(first.hits)) == (23, 2, 20)
     assert first.hits[0].title == "Клумба номер 00"
-    assert [hit.title for hit in second.hits] == ["Клумба номер 20", "Клумба номер 21", "Клумба номер 22"]
+    assert [hit.title for hit in second.hits] == [
+        "Клумба номер 20",
+        "Клумба номер 21",
+        "Клумба номер 22",
+    ]
     assert first.has_next and not second.has_next
 
 
 def test_sort_by_support():
-    """"Most supported" orders by the number of +1 ratings."""
+    """ "Most supported" orders by the number of +1 ratings."""
     from crowdsourcing.models import Rating
 
     from .factories import UserFactory
@@ -247,11 +261,16 @@ def test_empty_query_lists_public_content_newest_first():
 
     results = search(SearchQuery())
 
-    assert [hit.title for hit in results.hits] == ["Новое предложение", "Старое предложение"]
+    assert [hit.title for hit in results.hits] == [
+        "Новое предложение",
+        "Старое предложение",
+    ]
     assert results.facets["type"] == {"proposal": 2}
 
 
-def test_hidden_proposal_leaves_results_and_facets_at_once(django_capture_on_commit_callbacks):
+def test_hidden_proposal_leaves_results_and_facets_at_once(
+    django_capture_on_commit_callbacks,
+):
     """Hiding removes the entry inside the same transaction as the change."""
     keep = publish(title="Детская площадка во дворе", body="Качели " * 10)
     hide = publish(title="Детская площадка у школы", body="Качели " * 10)
@@ -283,7 +302,9 @@ def test_only_public_content_is_indexed(django_capture_on_commit_callbacks):
 
 def test_publishing_indexes_after_commit(django_capture_on_commit_callbacks):
     """A published proposal is indexed only once the transaction commits."""
-    proposal = ProposalFactory(title="Пешеходный переход", state=ProposalState.SUBMITTED)
+    proposal = ProposalFactory(
+        title="Пешеходный переход", state=ProposalState.SUBMITTED
+    )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         proposal.transition_to(ProposalState.PUBLISHED)
@@ -295,7 +316,9 @@ def test_publishing_indexes_after_commit(django_capture_on_commit_callbacks):
     assert titles("переход") == ["Пешеходный переход"]
 
 
-def test_unpublished_project_takes_its_proposals_along(django_capture_on_commit_callbacks):
+def test_unpublished_project_takes_its_proposals_along(
+    django_capture_on_commit_callbacks,
+):
     """Unpublishing a project removes it and its proposals; republishing returns them."""
     proposal = publish(title="Велопарковка у вокзала", body="Парковка " * 10)
     project = proposal.project
@@ -324,7 +347,9 @@ def test_results_are_checked_against_visibility_at_query_time():
 
 def test_projects_are_found_with_proposals():
     """Projects are indexed too, with type "project"."""
-    project = ProjectFactory(title="Благоустройство набережных", summary="Набережные города")
+    project = ProjectFactory(
+        title="Благоустройство набережных", summary="Набережные города"
+    )
     index_now(EntryKind.PROJECT, project.pk)
     publish(title="Лавочки на набережной", body="Лавочки " * 10)
 
@@ -357,7 +382,9 @@ def test_similar_proposals_find_duplicates():
         title="Крытый каток в Горького",
         body="Предлагаю построить каток, крытый, с прокатом коньков.",
     )
-    publish(title="Ремонт подъезда", body="Покрасить стены и заменить лампы в подъезде.")
+    publish(
+        title="Ремонт подъезда", body="Покрасить стены и заменить лампы в подъезде."
+    )
 
     found = similar_proposals(original, limit=5)
 

@@ -178,9 +178,18 @@ HIGHLIGHT = {
     "fields": {
         name: {}
         for name in [
-            "title_ru", "title_es", "title_en", "title_pl", "title_fr",
-            "body_ru", "body_es", "body_en", "body_pl", "body_fr",
-            "title", "body",
+            "title_ru",
+            "title_es",
+            "title_en",
+            "title_pl",
+            "title_fr",
+            "body_ru",
+            "body_es",
+            "body_en",
+            "body_pl",
+            "body_fr",
+            "title",
+            "body",
         ]
     },
     "encoder": "html",
@@ -200,7 +209,9 @@ def test_query_body_with_text_filters_stage_and_page():
         page=2,
     )
 
-    body = build_search(query, "crowd-discovery", {5: "voting", 6: "results", 7: "voting"})
+    body = build_search(
+        query, "crowd-discovery", {5: "voting", 6: "results", 7: "voting"}
+    )
 
     assert body.to_dict() == {
         "query": {
@@ -214,10 +225,18 @@ def test_query_body_with_text_filters_stage_and_page():
                         "multi_match": {
                             "query": "велосипедные дорожки",
                             "fields": [
-                                "title_ru^4", "title_es^4", "title_en^4",
-                                "title_pl^4", "title_fr^4", "title^2",
-                                "body_ru", "body_es", "body_en", "body_pl",
-                                "body_fr", "body^0.5",
+                                "title_ru^4",
+                                "title_es^4",
+                                "title_en^4",
+                                "title_pl^4",
+                                "title_fr^4",
+                                "title^2",
+                                "body_ru",
+                                "body_es",
+                                "body_en",
+                                "body_pl",
+                                "body_fr",
+                                "body^0.5",
                             ],
                             "operator": "and",
                             "type": "cross_fields",
@@ -270,11 +289,20 @@ def test_suggest_and_similar_bodies():
                 "must": [
                     {
                         "more_like_this": {
-                            "like": [{"_index": "crowd-discovery", "_id": "proposal-12"}],
+                            "like": [
+                                {"_index": "crowd-discovery", "_id": "proposal-12"}
+                            ],
                             "fields": [
-                                "title_ru", "title_es", "title_en", "title_pl",
-                                "title_fr", "body_ru", "body_es", "body_en",
-                                "body_pl", "body_fr",
+                                "title_ru",
+                                "title_es",
+                                "title_en",
+                                "title_pl",
+                                "title_fr",
+                                "body_ru",
+                                "body_es",
+                                "body_en",
+                                "body_pl",
+                                "body_fr",
                             ],
                             "max_query_terms": 25,
                             "min_doc_freq": 1,

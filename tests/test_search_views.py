@@ -45,7 +45,13 @@ def test_api_answers_count_results_and_facets(client, settings):
     assert data["facets"]["type"] == {"proposal": 1}
     assert data["facets"]["category"] == {str(category.pk): 1}
     assert set(data["facets"]) == {
-        "type", "project", "question", "category", "district", "state", "stage"
+        "type",
+        "project",
+        "question",
+        "category",
+        "district",
+        "state",
+        "stage",
     }
 
 

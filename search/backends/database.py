@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC
 from collections.abc import Iterable
+from datetime import UTC
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -36,7 +36,7 @@ from ..query import (
     Sort,
     Suggestion,
 )
-from ..sources import EntryData, count_public, iter_entries, project_stages
+from ..sources import EntryData, count_public, project_stages
 from ..text import (
     ALL_STOPWORDS,
     CYRILLIC_RE,
@@ -112,7 +112,9 @@ class DatabaseBackend:
             SearchEntry(kind=d.kind, object_id=d.object_id, **d.as_fields())
             for d in batch
         )
-        self.write_text([(entry.pk, d) for entry, d in zip(created, batch, strict=True)])
+        self.write_text(
+            [(entry.pk, d) for entry, d in zip(created, batch, strict=True)]
+        )
         if progress is not None:
             progress.update(len(batch))
         return len(batch)
@@ -194,9 +196,7 @@ class DatabaseBackend:
             order,
         )
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql, score_params + params + [query.per_page, query.offset]
-            )
+            cursor.execute(sql, score_params + params + [query.per_page, query.offset])
             rows = cursor.fetchall()
         return visible_hits([self.make_hit(row, terms) for row in rows])
 
@@ -352,8 +352,13 @@ class PostgreSQLBackend(DatabaseBackend):
         for pk, d in rows:
             config = PG_CONFIGS.get(d.language, "simple")
             params.append(
-                (config, pg_text(d.title, d.language), config,
-                 pg_text(d.body, d.language), pk)
+                (
+                    config,
+                    pg_text(d.title, d.language),
+                    config,
+                    pg_text(d.body, d.language),
+                    pk,
+                )
             )
         with connection.cursor() as cursor:
             cursor.executemany(

@@ -103,8 +103,10 @@ def build_search(
             search = search.filter("term", **{FACET_FIELDS[name]: value})
     for name, field in FACET_FIELDS.items():
         search.aggs.bucket(name, "terms", field=field, size=100)
-    sort = query.sort if query.text else (
-        Sort.NEWEST if query.sort == Sort.RELEVANCE else query.sort
+    sort = (
+        query.sort
+        if query.text
+        else (Sort.NEWEST if query.sort == Sort.RELEVANCE else query.sort)
     )
     newest = {"date": {"order": "desc", "missing": "_last"}}
     search = search.sort(
@@ -297,4 +299,3 @@ class ElasticsearchBackend:
             "documents": count,
             "public": count_public(),
         }
-

@@ -13,7 +13,9 @@ from search.sources import count_public, iter_entries
 
 
 class Command(BaseCommand):
-    help = "Перестроить поисковый индекс, отправить отложенные записи, показать состояние."
+    help = (
+        "Перестроить поисковый индекс, отправить отложенные записи, показать состояние."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["rebuild", "drain", "status"])
@@ -47,7 +49,9 @@ class Command(BaseCommand):
                     "Внимание: в Elasticsearch нет плагина analysis-stempel, "
                     "польские тексты индексируются без стемминга."
                 )
-            with self._bar(SearchEntry.objects.count(), "elasticsearch", progress) as bar:
+            with self._bar(
+                SearchEntry.objects.count(), "elasticsearch", progress
+            ) as bar:
                 name = backend.rebuild(progress=bar)
             # What was queued before the rebuild is in the new index now;
             # anything queued while it ran stays for the next drain.
