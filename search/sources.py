@@ -6,7 +6,9 @@ what text a search sees of each thing.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -118,10 +120,12 @@ def page_text(page) -> str:
     be rendered is skipped rather than failing the whole page.
     """
     from wagtail.fields import StreamField
+    from wagtail.models import Page
 
+    base_fields = {field.name for field in Page._meta.get_fields()}
     parts = [page.search_description] if page.search_description else []
     for field in page._meta.get_fields():
-        if field.name in {"search_description", "seo_title", "title"}:
+        if field.name in base_fields:
             continue
         try:
             if isinstance(field, StreamField):
@@ -129,10 +133,19 @@ def page_text(page) -> str:
             elif isinstance(field, models.TextField):
                 value = getattr(page, field.name)
                 if value:
-                    parts.append(strip_tags(str(value)))
+                    parts.append(html_to_text(str(value)))
         except Exception:  # noqa: BLE001 - an unknown block must not stop indexing
             logger.warning("Page %s: field %s not indexed", page.pk, field.name)
     return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+BLOCK_TAG_RE = re.compile(r"<(?:/?(?:p|h[1-6]|li|div|blockquote|tr)|br)\b[^>]*>")
+
+
+def html_to_text(value: str) -> str:
+    """Return rich text as plain text, one line per block."""
+    text = html.unescape(strip_tags(BLOCK_TAG_RE.sub("\n", value)))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def page_entry(page) -> EntryData:
