@@ -1,0 +1,492 @@
+"""Discovery search on the database: SQLite FTS5 or PostgreSQL text search.
+
+Both keep one ``SearchEntry`` row per public object and differ only in how
+the words are stored and matched:
+
+* SQLite: the FTS5 table ``search_fts`` holds the title and body as Snowball
+  stems (``search/text.py``), and a query word matches any stem it could
+  have in the languages its alphabet allows. Ranked by bm25.
+* PostgreSQL: ``search_vector`` is built with the entry's language
+  configuration (russian, spanish, english, french). PostgreSQL ships no
+  Polish stemmer, so Polish text is stemmed here with Snowball and stored
+  under the ``simple`` configuration. Ranked by ts_rank, title weighted A
+  and body B.
+
+Facets, highlights, sorting and paging are shared, so both answer alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from ..models import EntryKind, SearchEntry
+from ..query import (
+    FACET_COLUMNS,
+    Hit,
+    SearchQuery,
+    SearchResults,
+    Sort,
+    Suggestion,
+)
+from ..sources import EntryData, count_public, project_stages
+from ..text import (
+    ALL_STOPWORDS,
+    CYRILLIC_RE,
+    fold,
+    highlight,
+    query_terms,
+    stem,
+    stem_text,
+    strip_accents,
+    words,
+)
+from .common import stage_facet, stage_project_ids, visible_hits
+
+logger = logging.getLogger(__name__)
+
+TABLE = SearchEntry._meta.db_table
+HIT_COLUMNS = "e.id, e.kind, e.object_id, e.title, e.body, e.url, e.language, e.date"
+FRAGMENT = 220
+SIMILAR_TERMS = 12
+
+
+class DatabaseBackend:
+    """What both database fallbacks share; subclasses match the words."""
+
+    name = "database"
+
+    # -- writing ---------------------------------------------------------
+
+    def index(self, data: EntryData) -> None:
+        entry, _created = SearchEntry.objects.update_or_create(
+            kind=data.kind, object_id=data.object_id, defaults=data.as_fields()
+        )
+        self.write_text([(entry.pk, data)])
+
+    def unindex(self, kind: str, object_id: int) -> None:
+        ids = list(
+            SearchEntry.objects.filter(kind=kind, object_id=object_id).values_list(
+                "pk", flat=True
+            )
+        )
+        self.delete_text(ids)
+        SearchEntry.objects.filter(pk__in=ids).delete()
+
+    def unindex_project_proposals(self, project_id: int) -> None:
+        entries = SearchEntry.objects.filter(
+            kind=EntryKind.PROPOSAL, project_id=project_id
+        )
+        self.delete_text(list(entries.values_list("pk", flat=True)))
+        entries.delete()
+
+    @transaction.atomic
+    def rebuild(self, entries: Iterable[EntryData], progress=None) -> int:
+        """Replace every entry with ``entries`` in one transaction.
+
+        Readers keep seeing the old entries until the commit, which is the
+        database's own zero-downtime swap.
+        """
+        self.clear_text()
+        SearchEntry.objects.all().delete()
+        total = 0
+        batch: list[EntryData] = []
+        for data in entries:
+            batch.append(data)
+            if len(batch) >= 1000:
+                total += self._write_batch(batch, progress)
+                batch = []
+        if batch:
+            total += self._write_batch(batch, progress)
+        return total
+
+    def _write_batch(self, batch: list[EntryData], progress) -> int:
+        created = SearchEntry.objects.bulk_create(
+            SearchEntry(kind=d.kind, object_id=d.object_id, **d.as_fields())
+            for d in batch
+        )
+        self.write_text(
+            [(entry.pk, d) for entry, d in zip(created, batch, strict=True)]
+        )
+        if progress is not None:
+            progress.update(len(batch))
+        return len(batch)
+
+    def status(self) -> dict:
+        counts = dict.fromkeys(EntryKind.values, 0)
+        rows = SearchEntry.objects.values_list("kind").annotate(n=Count("pk"))
+        for kind, count in rows.order_by():
+            counts[kind] = count
+        return {"backend": self.name, "indexed": counts, "public": count_public()}
+
+    # -- reading ---------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        terms = query_terms(query.text)
+        match = self.match_clause(query.text) if terms else None
+        if query.text and match is None:
+            # Only stop words: nothing to look for, and no reason to list all.
+            return SearchResults(query=query, count=0, hits=[], facets={})
+        stages = project_stages()
+        where, params = self.filter_clause(query.filters, stages)
+        source, match_where, match_params = self.source(match)
+        where = match_where + where
+        params = match_params + params
+        facets = self.facets(source, where, params, stages)
+        count = sum(facets.get("type", {}).values())
+        hits = self.hits(query, source, where, params, match, terms) if count else []
+        return SearchResults(query=query, count=count, hits=hits, facets=facets)
+
+    def filter_clause(self, filters: dict[str, str], stages: dict[int, str]):
+        where, params = [], []
+        for name, value in filters.items():
+            if name == "stage":
+                ids = stage_project_ids(value, stages) or [-1]
+                where.append("e.project_id IN (%s)" % ", ".join(["%s"] * len(ids)))
+                params.extend(ids)
+            else:
+                where.append("e.%s = %%s" % FACET_COLUMNS[name])
+                params.append(int(value) if value.isdigit() else value)
+        return where, params
+
+    def facets(self, source, where, params, stages) -> dict[str, dict[str, int]]:
+        """Count every facet over the matching entries in one statement."""
+        selects = [
+            "SELECT '%s', %s, COUNT(*) FROM m WHERE %s IS NOT NULL GROUP BY %s"
+            % (name, self.as_text(column), column, column)
+            for name, column in FACET_COLUMNS.items()
+        ]
+        sql = "WITH m AS MATERIALIZED (SELECT %s FROM %s%s) %s" % (
+            ", ".join("e.%s" % column for column in FACET_COLUMNS.values()),
+            source,
+            self.where_sql(where),
+            " UNION ALL ".join(selects),
+        )
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_COLUMNS}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for name, value, count in cursor.fetchall():
+                if value != "":
+                    facets[name][str(value)] = count
+        facets["stage"] = stage_facet(facets["project"], stages)
+        return facets
+
+    def hits(self, query, source, where, params, match, terms) -> list[Hit]:
+        order = {
+            Sort.NEWEST: "e.date DESC NULLS LAST, e.id DESC",
+            Sort.SUPPORTED: "e.support_count DESC, e.date DESC NULLS LAST, e.id DESC",
+        }.get(query.sort)
+        score, score_params = ("0", []) if match is None else self.score(match)
+        if order is None:
+            order = (
+                self.score_order() if match is not None else "e.date DESC NULLS LAST"
+            ) + ", e.id DESC"
+        sql = "SELECT %s, %s FROM %s%s ORDER BY %s LIMIT %%s OFFSET %%s" % (
+            HIT_COLUMNS,
+            score,
+            source,
+            self.where_sql(where),
+            order,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, score_params + params + [query.per_page, query.offset])
+            rows = cursor.fetchall()
+        return visible_hits([self.make_hit(row, terms) for row in rows])
+
+    def make_hit(self, row, terms) -> Hit:
+        _pk, kind, object_id, title, body, url, language, date, score = row
+        if isinstance(date, str):
+            # SQLite hands raw SQL its text form, in UTC.
+            date = parse_datetime(date)
+        if date is not None and timezone.is_naive(date):
+            date = timezone.make_aware(date, UTC)
+        return Hit(
+            kind=kind,
+            object_id=object_id,
+            title=title,
+            url=url,
+            language=language,
+            date=date,
+            title_html=highlight(title, terms, language),
+            highlight=highlight(body, terms, language, fragment=FRAGMENT),
+            score=float(score or 0),
+        )
+
+    def similar(self, kind: str, object_id: int, limit: int) -> list[Hit]:
+        """Return public proposals sharing the most distinctive words."""
+        entry = SearchEntry.objects.filter(kind=kind, object_id=object_id).first()
+        if entry is None:
+            return []
+        chosen: list[str] = []
+        for word in words(f"{entry.title} {entry.title} {entry.body}"):
+            if len(word) >= 4 and word not in ALL_STOPWORDS and word not in chosen:
+                chosen.append(word)
+            if len(chosen) >= SIMILAR_TERMS:
+                break
+        if not chosen:
+            return []
+        match = self.match_clause(" ".join(chosen), any_word=True)
+        if match is None:
+            return []
+        source, where, params = self.source(match)
+        where = where + ["e.kind = %s", "e.id <> %s"]
+        params = params + [EntryKind.PROPOSAL, entry.pk]
+        query = SearchQuery(text=" ".join(chosen), per_page=limit)
+        return self.hits(query, source, where, params, match, query_terms(query.text))
+
+    @staticmethod
+    def where_sql(where: list[str]) -> str:
+        return (" WHERE " + " AND ".join(where)) if where else ""
+
+    @staticmethod
+    def as_text(column: str) -> str:
+        return "CAST(%s AS TEXT)" % column
+
+
+class SQLiteBackend(DatabaseBackend):
+    name = "sqlite-fts5"
+
+    def write_text(self, rows: list[tuple[int, EntryData]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "DELETE FROM search_fts WHERE rowid = %s", [(pk,) for pk, _d in rows]
+            )
+            cursor.executemany(
+                "INSERT INTO search_fts (rowid, title, body) VALUES (%s, %s, %s)",
+                [
+                    (pk, stem_text(d.title, d.language), stem_text(d.body, d.language))
+                    for pk, d in rows
+                ],
+            )
+
+    def delete_text(self, ids: list[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "DELETE FROM search_fts WHERE rowid = %s", [(pk,) for pk in ids]
+            )
+
+    def clear_text(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_fts")
+
+    def match_clause(self, text: str, *, any_word: bool = False, prefix=False):
+        """Build an FTS5 expression: every word, as any of its stems."""
+        terms = query_terms(text)
+        if not terms:
+            return None
+        groups = []
+        for i, stems in enumerate(terms):
+            last = prefix and i == len(terms) - 1
+            tokens = ['"%s"%s' % (s, "*" if last else "") for s in sorted(stems)]
+            groups.append("(%s)" % " OR ".join(tokens))
+        return (" OR " if any_word else " AND ").join(groups)
+
+    def source(self, match):
+        if match is None:
+            return TABLE + " e", [], []
+        return (
+            "search_fts JOIN %s e ON e.id = search_fts.rowid" % TABLE,
+            ["search_fts MATCH %s"],
+            [match],
+        )
+
+    def score(self, match):
+        # Title words weigh four times the body's, as the ES field boosts do.
+        return "bm25(search_fts, 4.0, 1.0)", []
+
+    def score_order(self) -> str:
+        return "9 ASC, e.date DESC NULLS LAST"
+
+    def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        match = self.match_clause(text, prefix=True)
+        if match is None:
+            return []
+        sql = (
+            "SELECT e.kind, e.object_id, e.title, e.url FROM search_fts "
+            "JOIN %s e ON e.id = search_fts.rowid WHERE search_fts MATCH %%s "
+            "ORDER BY bm25(search_fts, 4.0, 1.0) LIMIT %%s" % TABLE
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ["title : (%s)" % match, limit * 2])
+            rows = cursor.fetchall()
+        return suggestions(rows, limit)
+
+
+# PostgreSQL text search configuration per language. There is no Polish one
+# in PostgreSQL; Polish is stemmed in Python and stored under "simple".
+PG_CONFIGS = {
+    "ru": "russian",
+    "es": "spanish",
+    "en": "english",
+    "fr": "french",
+    "pl": "simple",
+}
+LATIN_CONFIGS = ("spanish", "english", "french")
+LEXEME_RE = re.compile(r"'((?:[^']|'')+)'")
+TSQUERY_TERM_RE = re.compile(r"('(?:[^']|'')+')(:\*)?")
+
+
+def pg_text(text: str, language: str) -> str:
+    """Prepare text the way PostgreSQL should see it for ``language``."""
+    if language == "pl":
+        return stem_text(text, "pl")
+    folded = fold(text)
+    return folded if language == "ru" else strip_accents(folded)
+
+
+class PostgreSQLBackend(DatabaseBackend):
+    name = "postgresql-fts"
+
+    def __init__(self):
+        self._lexemes: dict[tuple[str, str], str] = {}
+
+    def write_text(self, rows: list[tuple[int, EntryData]]) -> None:
+        params = []
+        for pk, d in rows:
+            config = PG_CONFIGS.get(d.language, "simple")
+            params.append(
+                (
+                    config,
+                    pg_text(d.title, d.language),
+                    config,
+                    pg_text(d.body, d.language),
+                    pk,
+                )
+            )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE %s SET search_vector = "
+                "setweight(to_tsvector(%%s::regconfig, %%s), 'A') || "
+                "setweight(to_tsvector(%%s::regconfig, %%s), 'B') "
+                "WHERE id = %%s" % TABLE,
+                params,
+            )
+
+    def delete_text(self, ids: list[int]) -> None:
+        """The vector lives on the entry row, which the caller deletes."""
+
+    def clear_text(self) -> None:
+        """The vectors go with the entry rows."""
+
+    def lexemes(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Return PostgreSQL's query form of each (configuration, word).
+
+        One round trip for the words not seen before; the answers never
+        change while the server's dictionaries stay the same, so they are
+        kept for the life of the process.
+        """
+        missing = [pair for pair in dict.fromkeys(pairs) if pair not in self._lexemes]
+        if missing:
+            values = ", ".join(["(%s, %s)"] * len(missing))
+            flat = [item for pair in missing for item in pair]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT v.c, v.w, plainto_tsquery(v.c::regconfig, v.w)::text "
+                    "FROM (VALUES %s) AS v(c, w)" % values,
+                    flat,
+                )
+                for config, word, lexeme in cursor.fetchall():
+                    self._lexemes[(config, word)] = lexeme
+            if len(self._lexemes) > 50_000:
+                self._lexemes.clear()
+        return {pair: self._lexemes.get(pair, "") for pair in pairs}
+
+    def match_clause(self, text: str, *, any_word: bool = False, prefix=False):
+        """Build a tsquery: every word, as any language may stem it.
+
+        A Latin word that is a stop word in any of the languages is dropped
+        (the documents in that language do not hold it); Polish is stemmed
+        here, as it was when its documents were stored.
+        """
+        found = words(text)
+        kept = [w for w in found if w not in ALL_STOPWORDS] or found
+        pairs = []
+        for word in kept:
+            configs = ("russian",) if CYRILLIC_RE.search(word) else LATIN_CONFIGS
+            folded = word if configs == ("russian",) else strip_accents(word)
+            pairs.extend((config, folded) for config in configs)
+        lexemes = self.lexemes(pairs)
+        groups = []
+        for i, word in enumerate(kept):
+            cyrillic = CYRILLIC_RE.search(word)
+            configs = ("russian",) if cyrillic else LATIN_CONFIGS
+            folded = word if cyrillic else strip_accents(word)
+            options = [lexemes[(config, folded)] for config in configs]
+            if not all(options):
+                continue
+            if not cyrillic:
+                options.append("'%s'" % stem(word, "pl").replace("'", "''"))
+            if prefix and i == len(kept) - 1:
+                options = [LEXEME_RE.sub(r"'\1':*", option) for option in options]
+            groups.append("(%s)" % " | ".join(dict.fromkeys(options)))
+        if not groups:
+            return None
+        return (" | " if any_word else " & ").join(groups)
+
+    def source(self, match):
+        if match is None:
+            return TABLE + " e", [], []
+        return TABLE + " e", ["e.search_vector @@ %s::tsquery"], [match]
+
+    def score(self, match):
+        return "ts_rank(e.search_vector, %s::tsquery)", [match]
+
+    def score_order(self) -> str:
+        return "9 DESC, e.date DESC NULLS LAST"
+
+    def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        match = self.match_clause(text, prefix=True)
+        if match is None:
+            return []
+        sql = (
+            "SELECT e.kind, e.object_id, e.title, e.url FROM %s e "
+            "WHERE e.search_vector @@ %%s::tsquery "
+            "ORDER BY ts_rank(e.search_vector, %%s::tsquery) DESC LIMIT %%s" % TABLE
+        )
+        # Weight A marks the title: a suggestion must match its title.
+        title_match = TSQUERY_TERM_RE.sub(
+            lambda m: "%s:%sA" % (m.group(1), "*" if m.group(2) else ""), match
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [title_match, title_match, limit * 2])
+            rows = cursor.fetchall()
+        return suggestions(rows, limit)
+
+
+def suggestions(rows, limit: int) -> list[Suggestion]:
+    """Keep the first ``limit`` public suggestions with distinct titles."""
+    hits = visible_hits(
+        [
+            Hit(kind, object_id, title, url, "", None, "", "")
+            for kind, object_id, title, url in rows
+        ]
+    )
+    seen: set[str] = set()
+    found = []
+    for hit in hits:
+        if hit.title.lower() in seen:
+            continue
+        seen.add(hit.title.lower())
+        found.append(Suggestion(title=hit.title, url=hit.url, kind=hit.kind))
+    return found[:limit]
+
+
+_BACKENDS: dict[str, DatabaseBackend] = {}
+
+
+def database_backend(vendor: str) -> DatabaseBackend:
+    if vendor not in _BACKENDS:
+        classes = {"sqlite": SQLiteBackend, "postgresql": PostgreSQLBackend}
+        if vendor not in classes:
+            raise NotImplementedError(
+                "Discovery search runs on SQLite or PostgreSQL, not %s" % vendor
+            )
+        _BACKENDS[vendor] = classes[vendor]()
+    return _BACKENDS[vendor]
