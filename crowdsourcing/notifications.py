@@ -26,13 +26,17 @@ logger = logging.getLogger(__name__)
 EMAIL_TEMPLATE_DIR = "crowdsourcing/email"
 
 
-def notify(user, template_name: str, context: dict[str, Any]) -> None:
+def notify(
+    user, template_name: str, context: dict[str, Any], kind: str = "service"
+) -> None:
     """Send ``template_name`` to ``user`` once the transaction commits.
 
-    Nothing is sent if the transaction rolls back. ``context`` must be
-    JSON-serialisable because a task worker may run the sending elsewhere.
+    Nothing is sent if the transaction rolls back, nor when the person turned
+    e-mails of ``kind`` (a NotificationKind value) off in their cabinet.
+    ``context`` must be JSON-serialisable because a task worker may run the
+    sending elsewhere.
     """
-    if not user.email or getattr(user, "is_pseudonymous", False):
+    if not user.email or not user.wants_notification(kind):
         return
     user_id = user.pk
 

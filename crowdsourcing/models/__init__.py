@@ -18,7 +18,7 @@ from .proposals import (
     ProposalState,
     Rating,
 )
-from .users import NotificationKind, ProjectFollow, User
+from .users import FollowerNotice, NotificationKind, ProjectFollow, User
 
 __all__ = [
     "Category",
@@ -39,5 +39,6 @@ __all__ = [
     "StageKind",
     "User",
     "NotificationKind",
+    "FollowerNotice",
     "ProjectFollow",
 ]

@@ -160,6 +160,33 @@ class ProjectFollow(models.Model):
         return f"{self.user_id} → {self.project_id}"
 
 
+class FollowerNotice(models.Model):
+    """One e-mail about one event sent to one follower, so it goes once.
+
+    ``event`` names the event: ``stage:<stage id>`` when a followed project
+    enters a stage, ``results:<page id>`` when its results are published.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(
+        "crowdsourcing.Project", on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("уведомление подписчику")
+        verbose_name_plural = _("уведомления подписчикам")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "event"], name="follower_notice_once_per_event"
+            )
+        ]
+
+    def __str__(self):
+        return self.event
+
+
 def get_anonymous_user_instance(user_model):
     """Build django-guardian's anonymous user for an e-mail login model."""
     from django.conf import settings
