@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import projects
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("projects/", projects.project_list, name="project_list"),
     path("projects/<slug:slug>/", projects.project_detail, name="project_detail"),
     path("proposals/<int:pk>/", projects.proposal_detail, name="proposal_detail"),
+    path("expert/", include("crowdsourcing.urls_expert")),
 ]

@@ -18,6 +18,18 @@ AUDIT_ACTIONS = {
     "crowd.comment.auto_hide": _("Комментарий скрыт по жалобам"),
     "crowd.rating.set": _("Оценка поставлена"),
     "crowd.flag.create": _("Жалоба подана"),
+    # Expert selection (services/reviews.py)
+    "crowd.criterion.add": _("Критерий оценки добавлен"),
+    "crowd.criterion.change": _("Критерий оценки изменён"),
+    "crowd.review.assign": _("Предложение назначено эксперту"),
+    "crowd.review.unassign": _("Назначение эксперта снято"),
+    "crowd.review.conflict": _("Эксперт заявил о конфликте интересов"),
+    "crowd.review.draft": _("Черновик экспертного отзыва сохранён"),
+    "crowd.review.submit": _("Экспертный отзыв отправлен"),
+    "crowd.review.remind": _("Эксперту отправлено напоминание"),
+    "crowd.proposal.under_review": _("Предложение передано на экспертизу"),
+    "crowd.selection.selected": _("Предложение отобрано"),
+    "crowd.selection.not_selected": _("Предложение не отобрано"),
 }
 
 
