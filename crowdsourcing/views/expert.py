@@ -55,7 +55,7 @@ def _require_area(user) -> None:
         raise DjangoPermissionDenied
 
 
-def _team_project(user, slug: str) -> Project:
+def _team_project(user, slug: str, check=permissions.is_project_team) -> Project:
     """The project, if ``user`` is on its team; 404 otherwise.
 
     A 404 rather than a 403: a staff member of another department learns
@@ -65,7 +65,7 @@ def _team_project(user, slug: str) -> Project:
         Project.objects.select_related("department").prefetch_related("stages"),
         slug=slug,
     )
-    if not permissions.is_project_team(user, project):
+    if not check(user, project):
         raise Http404
     return project
 
@@ -357,9 +357,7 @@ def _on_scale(criterion, mean: float | None) -> float | None:
 def aggregate(request, slug: str):
     """The ranked table per question with the decision forms."""
     _require_area(request.user)
-    project = _team_project(request.user, slug)
-    if not permissions.can_view_review_aggregate(request.user, project):
-        raise Http404
+    project = _team_project(request.user, slug, permissions.can_view_review_aggregate)
     criteria, rows = _aggregate_rows(project)
     questions: dict[int, dict] = {}
     for row in rows:
@@ -384,9 +382,7 @@ def aggregate(request, slug: str):
 @require_POST
 def decide(request, slug: str):
     _require_area(request.user)
-    project = _team_project(request.user, slug)
-    if not permissions.can_decide_selection(request.user, project):
-        raise Http404
+    project = _team_project(request.user, slug, permissions.can_decide_selection)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Укажите решение и его обоснование."))
@@ -412,9 +408,7 @@ def decide(request, slug: str):
 @require_POST
 def select_top(request, slug: str):
     _require_area(request.user)
-    project = _team_project(request.user, slug)
-    if not permissions.can_decide_selection(request.user, project):
-        raise Http404
+    project = _team_project(request.user, slug, permissions.can_decide_selection)
     form = TopSelectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Проверьте поля формы отбора."))
@@ -496,9 +490,7 @@ def _export_table(project: Project) -> tuple[list[str], list[list]]:
 def aggregate_export(request, slug: str, fmt: str):
     """The aggregate table as CSV or XLSX, for the project team only."""
     _require_area(request.user)
-    project = _team_project(request.user, slug)
-    if not permissions.can_view_review_aggregate(request.user, project):
-        raise Http404
+    project = _team_project(request.user, slug, permissions.can_view_review_aggregate)
     header, table = _export_table(project)
     filename = f"expert-aggregate-{project.slug}"
     if fmt == "csv":
