@@ -1,7 +1,9 @@
 """Admin integration: audit log action types and the admin menu."""
 
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 # Dotted action names written by the services to Wagtail's audit log. Each
 # service module documents which of these it writes.
@@ -37,3 +39,27 @@ AUDIT_ACTIONS = {
 def register_crowd_log_actions(actions):
     for action, label in AUDIT_ACTIONS.items():
         actions.register_action(action, label, label)
+
+
+class ExpertSelectionMenuItem(MenuItem):
+    """A link from the admin to the expert-selection pages on the site.
+
+    Assignments, the ranked aggregate and selection decisions live on the
+    site (views/expert.py) so that experts, who have no admin access, and the
+    project team share one set of screens; the team reaches them from here.
+    """
+
+    def is_shown(self, request):
+        from . import permissions
+
+        return permissions.review_team_projects(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_expert_selection_menu_item():
+    return ExpertSelectionMenuItem(
+        _("Экспертный отбор"),
+        reverse_lazy("crowdsourcing:expert:team_projects"),
+        icon_name="tasks",
+        order=900,
+    )

@@ -19,6 +19,7 @@ from crowdsourcing.models import (
     ProposalUserObjectPermission,
     Recommendation,
     Review,
+    ReviewScore,
     SelectionDecision,
     SelectionOutcome,
 )
@@ -539,3 +540,41 @@ def test_database_refuses_a_second_assignment_of_one_pair(project, expert):
     first = ExpertAssignmentFactory(proposal__question__project=project, expert=expert)
     with pytest.raises(IntegrityError), transaction.atomic():
         ExpertAssignmentFactory(proposal=first.proposal, expert=expert)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_submissions_of_one_assignment_leave_one_review(criteria):
+    """Two simultaneous submits (double click): one wins, one is refused."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers")
+    project = criteria[0].project
+    team = UserFactory(roles=[Role.OPERATOR])
+    expert = UserFactory(roles=[Role.EXPERT])
+    proposal = ProposalFactory(question__project=project)
+    assignment = services.assign_expert(proposal, expert, actor=team, due_date=DUE)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            barrier.wait()
+            services.submit_review(assignment, full_review(criteria), actor=expert)
+            outcomes.append("ok")
+        except ServiceError as error:
+            outcomes.append(error.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok", "submitted"]
+    assert Review.objects.filter(assignment=assignment).count() == 1
+    assert ReviewScore.objects.filter(review__assignment=assignment).count() == 2

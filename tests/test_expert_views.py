@@ -504,3 +504,11 @@ def test_full_path_assign_review_aggregate_select_top(
         "Ваше предложение отобрано экспертами",
         "Ваше предложение не прошло экспертный отбор",
     }
+
+
+def test_admin_menu_links_the_team_to_the_expert_pages(client, team, editor):
+    """The project team finds the pages from the admin; editors do not."""
+    client.force_login(team)
+    assert url("team_projects") in client.get("/admin/").content.decode()
+    client.force_login(editor)
+    assert url("team_projects") not in client.get("/admin/").content.decode()

@@ -189,7 +189,12 @@ def update_criterion(criterion: Criterion, *, actor: User, **changes) -> Criteri
             raise ValueError(key)
         setattr(criterion, key, value)
     criterion.save()
-    record(criterion, "crowd.criterion.change", user=actor, data=dict(changes))
+    record(
+        criterion,
+        "crowd.criterion.change",
+        user=actor,
+        data={key: str(value) for key, value in changes.items()},
+    )
     return criterion
 
 
