@@ -14,6 +14,7 @@ from . import permissions
 from .models import (
     AssignmentState,
     Category,
+    Criterion,
     District,
     Proposal,
     ProposalState,
@@ -36,6 +37,13 @@ def default_due_date(project):
     # The stage end is exclusive, so its last day is the day before
     # a midnight end.
     return timezone.localtime(stage.ends_at - timezone.timedelta(seconds=1)).date()
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ["name", "description", "weight", "scale_min", "scale_max"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
 class QueueFilterForm(forms.Form):

@@ -13,6 +13,9 @@ urlpatterns = [
     path("assignments/<int:pk>/unassign/", expert.unassign, name="unassign"),
     path("projects/", expert.team_projects, name="team_projects"),
     path("projects/<slug:slug>/assignments/", expert.assignments, name="assignments"),
+    path("projects/<slug:slug>/criteria/", expert.criteria, name="criteria"),
+    path("criteria/<int:pk>/", expert.criterion_edit, name="criterion_edit"),
+    path("criteria/<int:pk>/remove/", expert.criterion_remove, name="criterion_remove"),
     path("projects/<slug:slug>/aggregate/", expert.aggregate, name="aggregate"),
     path(
         "projects/<slug:slug>/aggregate.<str:fmt>",

@@ -23,6 +23,7 @@ AUDIT_ACTIONS = {
     # Expert selection (services/reviews.py)
     "crowd.criterion.add": _("Критерий оценки добавлен"),
     "crowd.criterion.change": _("Критерий оценки изменён"),
+    "crowd.criterion.remove": _("Критерий оценки удалён"),
     "crowd.review.assign": _("Предложение назначено эксперту"),
     "crowd.review.unassign": _("Назначение эксперта снято"),
     "crowd.review.conflict": _("Эксперт заявил о конфликте интересов"),

@@ -512,3 +512,69 @@ def test_admin_menu_links_the_team_to_the_expert_pages(client, team, editor):
     assert url("team_projects") in client.get("/admin/").content.decode()
     client.force_login(editor)
     assert url("team_projects") not in client.get("/admin/").content.decode()
+
+
+def test_team_manages_criteria_and_outsiders_cannot(
+    client, project, team, expert, staff_member
+):
+    client.force_login(team)
+    response = client.post(
+        url("criteria", project.slug),
+        {
+            "name": "Польза для района",
+            "weight": "2",
+            "scale_min": "1",
+            "scale_max": "5",
+            "position": "0",
+        },
+    )
+    assert response.status_code == 302
+    criterion = project.criteria.get()
+    assert (criterion.weight, criterion.scale_max) == (2, 5)
+    response = client.post(
+        url("criteria", project.slug),
+        {"name": "Пустая", "weight": "1", "scale_min": "3", "scale_max": "3"},
+    )
+    assert response.status_code == 400
+    assert "Максимальная оценка должна быть больше минимальной." in (
+        response.content.decode()
+    )
+    response = client.post(
+        url("criterion_edit", criterion.pk),
+        {
+            "name": "Польза для района",
+            "weight": "3",
+            "scale_min": "1",
+            "scale_max": "10",
+            "position": "0",
+        },
+    )
+    assert response.status_code == 302
+    criterion.refresh_from_db()
+    assert (criterion.weight, criterion.scale_max) == (3, 10)
+    # Department staff of another department and experts see nothing.
+    for outsider in (expert, staff_member):
+        client.force_login(outsider)
+        assert client.get(url("criteria", project.slug)).status_code == 404
+        assert client.get(url("criterion_edit", criterion.pk)).status_code == 404
+        assert client.post(url("criterion_remove", criterion.pk)).status_code == 404
+    client.force_login(team)
+    assert client.post(url("criterion_remove", criterion.pk)).status_code == 302
+    assert not project.criteria.exists()
+
+
+def test_scored_criterion_keeps_its_scale(client, project, team, expert, criteria):
+    proposal = ProposalFactory(question__project=project)
+    assignment = services.assign_expert(proposal, expert, actor=team, due_date=DUE)
+    services.save_review_draft(
+        assignment, ReviewInput(scores={criteria[0].pk: 2}), actor=expert
+    )
+    client.force_login(team)
+    response = client.post(
+        url("criterion_edit", criteria[0].pk),
+        {"name": "Польза", "weight": "2", "scale_min": "1", "scale_max": "3"},
+    )
+    assert response.status_code == 400
+    assert "Шкалу нельзя менять" in response.content.decode()
+    response = client.post(url("criterion_remove", criteria[0].pk))
+    assert project.criteria.filter(pk=criteria[0].pk).exists()

@@ -40,14 +40,21 @@ class Criterion(models.Model):
         ordering = ["project", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "name"], name="criterion_unique_name_in_project"
+                fields=["project", "name"],
+                name="criterion_unique_name_in_project",
+                violation_error_message=_("В проекте уже есть такой критерий."),
             ),
             models.CheckConstraint(
-                condition=Q(weight__gt=0), name="criterion_weight_positive"
+                condition=Q(weight__gt=0),
+                name="criterion_weight_positive",
+                violation_error_message=_("Вес должен быть больше нуля."),
             ),
             models.CheckConstraint(
                 condition=Q(scale_max__gt=F("scale_min")),
                 name="criterion_scale_not_empty",
+                violation_error_message=_(
+                    "Максимальная оценка должна быть больше минимальной."
+                ),
             ),
         ]
 

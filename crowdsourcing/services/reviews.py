@@ -1,7 +1,8 @@
 """Expert selection: assign, review, aggregate and decide (DESIGN.md 4).
 
 Audit actions written here (registered in wagtail_hooks.AUDIT_ACTIONS):
-``crowd.criterion.add``, ``crowd.criterion.change``, ``crowd.review.assign``,
+``crowd.criterion.add``, ``crowd.criterion.change``,
+``crowd.criterion.remove``, ``crowd.review.assign``,
 ``crowd.review.unassign``, ``crowd.review.conflict``, ``crowd.review.draft``,
 ``crowd.review.submit``, ``crowd.review.remind``,
 ``crowd.proposal.under_review``, ``crowd.selection.selected`` and
@@ -66,8 +67,8 @@ ASSIGNABLE_STATES = (ProposalState.PUBLISHED, ProposalState.UNDER_REVIEW)
 DISAGREEMENT_SPREAD = 0.20
 
 
-# E-mail. The platform's generic notifications module (issue 5's neighbour,
-# crowdsourcing/notifications.py) will replace this helper at merge time.
+# E-mail. The platform's generic notify() in crowdsourcing/notifications.py,
+# written in parallel, replaces this helper when the branches are merged.
 
 
 def send_email_after_commit(user: User, template_name: str, context: dict) -> None:
@@ -156,6 +157,10 @@ def add_criterion(
 ) -> Criterion:
     """Add a scoring criterion to the project."""
     _require_team(actor, project)
+    if project.criteria.filter(name=name).exists():
+        raise ServiceError(
+            _("В проекте уже есть такой критерий."), code="criterion_exists"
+        )
     position = project.criteria.count()
     criterion = Criterion.objects.create(
         project=project,
@@ -196,6 +201,24 @@ def update_criterion(criterion: Criterion, *, actor: User, **changes) -> Criteri
         data={key: str(value) for key, value in changes.items()},
     )
     return criterion
+
+
+@transaction.atomic
+def remove_criterion(criterion: Criterion, *, actor: User) -> None:
+    """Delete a criterion nobody has scored yet."""
+    _require_team(actor, criterion.project)
+    if criterion.scores.exists():
+        raise ServiceError(
+            _("Критерий нельзя удалить: по нему уже есть оценки."),
+            code="criterion_in_use",
+        )
+    record(
+        criterion.project,
+        "crowd.criterion.remove",
+        user=actor,
+        data={"criterion": criterion.pk, "name": criterion.name},
+    )
+    criterion.delete()
 
 
 # Assignments.

@@ -29,12 +29,14 @@ from ..forms_reviews import (
     AssignForm,
     BulkAssignForm,
     ConflictForm,
+    CriterionForm,
     DecisionForm,
     QueueFilterForm,
     ReviewForm,
     TopSelectionForm,
 )
 from ..models import (
+    Criterion,
     ExpertAssignment,
     Project,
     Proposal,
@@ -224,6 +226,94 @@ def team_projects(request):
     return render(
         request, "crowdsourcing/expert/team_projects.html", {"projects": projects}
     )
+
+
+@login_required
+def criteria(request, slug: str):
+    """The project's scoring criteria: list, add, change, remove."""
+    _require_area(request.user)
+    project = _team_project(request.user, slug)
+    form = CriterionForm(instance=Criterion(project=project))
+    status = 200
+    if request.method == "POST":
+        form = CriterionForm(request.POST, instance=Criterion(project=project))
+        if form.is_valid():
+            try:
+                review_services.add_criterion(
+                    project, actor=request.user, **form.cleaned_data
+                )
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Критерий добавлен."))
+                return redirect("crowdsourcing:expert:criteria", slug=project.slug)
+        status = 400
+    return render(
+        request,
+        "crowdsourcing/expert/criteria.html",
+        {
+            "project": project,
+            "criteria": project.criteria.all(),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def _team_criterion(request, pk: int) -> Criterion:
+    criterion = get_object_or_404(
+        Criterion.objects.select_related("project__department"), pk=pk
+    )
+    if not permissions.is_project_team(request.user, criterion.project):
+        raise Http404
+    return criterion
+
+
+@login_required
+def criterion_edit(request, pk: int):
+    _require_area(request.user)
+    criterion = _team_criterion(request, pk)
+    project = criterion.project
+    original = Criterion.objects.get(pk=criterion.pk)
+    form = CriterionForm(request.POST or None, instance=criterion)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            changes = {
+                name: value
+                for name, value in form.cleaned_data.items()
+                if getattr(original, name) != value
+            }
+            try:
+                review_services.update_criterion(
+                    original, actor=request.user, **changes
+                )
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Критерий изменён."))
+                return redirect("crowdsourcing:expert:criteria", slug=project.slug)
+        status = 400
+    return render(
+        request,
+        "crowdsourcing/expert/criterion_edit.html",
+        {"project": project, "criterion": original, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def criterion_remove(request, pk: int):
+    _require_area(request.user)
+    criterion = _team_criterion(request, pk)
+    try:
+        review_services.remove_criterion(criterion, actor=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Критерий удалён."))
+    return redirect("crowdsourcing:expert:criteria", slug=criterion.project.slug)
 
 
 @login_required
