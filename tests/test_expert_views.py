@@ -315,6 +315,13 @@ def test_aggregate_page_and_exports(client, project, team, criteria):
     page = client.get(url("aggregate", project.slug))
     assert page.status_code == 200
     assert "Отобрать лучшие в каждом вопросе" in page.content.decode()
+    assert len(page.context["questions"]) == 2
+    question = page.context["all_questions"][1]
+    one = client.get(url("aggregate", project.slug), {"question": question.pk})
+    assert [group["question"] for group in one.context["questions"]] == [question]
+    assert [
+        row.proposal.question_id for row in one.context["questions"][0]["rows"]
+    ] == [question.pk]
     response = client.get(url("aggregate_export", project.slug, "csv"))
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

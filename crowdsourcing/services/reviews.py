@@ -16,7 +16,7 @@ row, so an expert never holds one without the other.
 from __future__ import annotations
 
 import logging
-import statistics
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -715,6 +715,7 @@ def aggregate_project(
     proposals = list(
         Proposal.objects.filter(project=project, state__in=AGGREGATE_STATES)
         .select_related("question", "selection_decision")
+        .defer("body")
         .order_by("question__position", "question_id", "pk")
     )
     aggregates = {p.pk: ProposalAggregate(proposal=p) for p in proposals}
@@ -748,6 +749,7 @@ def aggregate_project(
     by_proposal: dict[int, list[dict[int, float]]] = defaultdict(list)
     for proposal_id, scores in per_review.values():
         by_proposal[proposal_id].append(scores)
+    weights = {pk: float(c.weight) for pk, c in criteria.items()}
     for proposal_id, aggregate in aggregates.items():
         aggregate.recommendations = {
             value: recommendations[proposal_id][value]
@@ -755,20 +757,23 @@ def aggregate_project(
         }
         reviews = by_proposal.get(proposal_id, [])
         aggregate.review_count = sum(recommendations[proposal_id].values())
-        overalls = []
-        for scores in reviews:
-            total_weight = sum(float(criteria[c].weight) for c in scores)
-            overalls.append(
-                sum(float(criteria[c].weight) * n for c, n in scores.items())
-                / total_weight
-            )
+        overalls = [
+            sum(weights[c] * n for c, n in scores.items())
+            / sum(weights[c] for c in scores)
+            for scores in reviews
+        ]
         if overalls:
-            aggregate.overall = statistics.fmean(overalls)
-            aggregate.spread = statistics.pstdev(overalls)
+            # Plain float arithmetic: statistics.pstdev works in exact
+            # fractions and costs seconds on a project of a few thousand.
+            mean = sum(overalls) / len(overalls)
+            aggregate.overall = mean
+            aggregate.spread = math.sqrt(
+                sum((o - mean) ** 2 for o in overalls) / len(overalls)
+            )
             for criterion_id in criteria:
                 values = [s[criterion_id] for s in reviews if criterion_id in s]
                 if values:
-                    aggregate.criterion_means[criterion_id] = statistics.fmean(values)
+                    aggregate.criterion_means[criterion_id] = sum(values) / len(values)
         opposite = (
             aggregate.recommendations[Recommendation.SUPPORT] > 0
             and aggregate.recommendations[Recommendation.REJECT] > 0

@@ -435,6 +435,18 @@ def _aggregate_rows(project: Project):
     return criteria, rows
 
 
+def _shown(value: float | None) -> str:
+    """Format a score for the page with a decimal comma (ru).
+
+    The page renders thousands of numbers; Django's per-value localisation
+    costs about a second per two thousand rows, so the table is rendered
+    with localisation off and formatted here.
+    """
+    if value is None:
+        return "—"
+    return f"{value:g}".replace(".", ",")
+
+
 def _on_scale(criterion, mean: float | None) -> float | None:
     """Show a 0..1 mean back on the criterion's own scale."""
     if mean is None:
@@ -454,13 +466,27 @@ def aggregate(request, slug: str):
         question = row.proposal.question
         questions.setdefault(question.pk, {"question": question, "rows": []})
         questions[question.pk]["rows"].append(row)
+    all_questions = [group["question"] for group in questions.values()]
+    # A large project reads better one question at a time.
+    try:
+        current = int(request.GET.get("question", ""))
+    except ValueError:
+        current = None
+    shown = [questions[current]] if current in questions else list(questions.values())
+    for group in shown:
+        for row in group["rows"]:
+            row.shown_overall = _shown(row.overall_points)
+            row.shown_spread = _shown(row.spread_points)
+            row.shown_cells = [_shown(cell) for cell in row.criterion_cells]
     return render(
         request,
         "crowdsourcing/expert/aggregate.html",
         {
             "project": project,
             "criteria": criteria,
-            "questions": list(questions.values()),
+            "questions": shown,
+            "all_questions": all_questions,
+            "current_question": current if current in questions else None,
             "top_form": TopSelectionForm(),
             "can_decide": permissions.can_decide_selection(request.user, project),
             "disagreement_points": round(review_services.DISAGREEMENT_SPREAD * 100),
@@ -554,6 +580,10 @@ def _export_table(project: Project) -> tuple[list[str], list[list]]:
         *[label for _value, label in Recommendation.choices],
         _("Обоснование решения"),
     ]
+    # get_state_display() translates every choice on each call, which costs
+    # seconds over a few thousand rows; translate the labels once.
+    state_labels = {value: str(label) for value, label in ProposalState.choices}
+    yes, no = str(_("да")), str(_("нет"))
     table = []
     for row in rows:
         decision = getattr(row.proposal, "selection_decision", None)
@@ -563,11 +593,11 @@ def _export_table(project: Project) -> tuple[list[str], list[list]]:
                 row.rank,
                 row.proposal.pk,
                 row.proposal.title,
-                row.proposal.get_state_display(),
+                state_labels[row.proposal.state],
                 row.review_count,
                 row.overall_points,
                 row.spread_points,
-                _("да") if row.disagreement else _("нет"),
+                yes if row.disagreement else no,
                 *row.criterion_cells,
                 *[row.recommendations[value] for value in Recommendation.values],
                 decision.reason if decision else "",
