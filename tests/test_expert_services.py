@@ -207,6 +207,9 @@ def test_declared_conflict_hands_the_proposal_back(
     ]
     with pytest.raises(ServiceError):
         services.assign_expert(proposal, expert, actor=team, due_date=DUE)
+    with pytest.raises(ServiceError) as error:
+        services.unassign_expert(assignment, actor=team)
+    assert error.value.code == "conflict"
 
 
 def test_only_the_expert_declares_their_conflict(project, team, expert):

@@ -430,7 +430,8 @@ def _lock_assignment(assignment: ExpertAssignment) -> ExpertAssignment:
 def unassign_expert(assignment: ExpertAssignment, *, actor: User) -> None:
     """Take the proposal back from the expert; access ends at once.
 
-    A submitted review is part of the record and is never withdrawn this way.
+    A submitted review is part of the record and is never withdrawn this way,
+    and neither is a declared conflict.
     """
     assignment = _lock_assignment(assignment)
     proposal = assignment.proposal
@@ -438,6 +439,13 @@ def unassign_expert(assignment: ExpertAssignment, *, actor: User) -> None:
     if assignment.state == AssignmentState.SUBMITTED:
         raise ServiceError(
             _("Отзыв уже отправлен; назначение нельзя снять."), code="submitted"
+        )
+    if assignment.state == AssignmentState.CONFLICT:
+        # The row is the record that this person must not review the
+        # proposal; deleting it would let them be assigned again.
+        raise ServiceError(
+            _("Эксперт уже вернул это предложение из-за конфликта интересов."),
+            code="conflict",
         )
     remove_perm(REVIEW_PERMISSION, assignment.expert, proposal)
     record(
