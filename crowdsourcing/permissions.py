@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from .roles import Role
@@ -244,3 +244,136 @@ def can_review(user, proposal: Proposal) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm("crowdsourcing.review_proposal", proposal)
+
+
+# Expert selection
+#
+# Reviewing rights are the django-guardian permission ``review_proposal`` on
+# one proposal, held through crowdsourcing.models.ProposalUserObjectPermission
+# (a direct foreign key; guardian picks it up by itself). The services grant
+# it with an assignment and revoke it with the assignment or a conflict, so
+# the checks below ask guardian and nothing else about access.
+
+REVIEW_PERMISSION = "crowdsourcing.review_proposal"
+
+
+def reviewable_proposals(user) -> QuerySet[Proposal]:
+    """Proposals ``user`` may open and review as an expert, right now.
+
+    Search, exports and lists use this to show an expert only what is
+    assigned to them. Superusers and operators are not given every proposal
+    here: reviewing is personal, and only an assignment makes someone a
+    reviewer.
+    """
+    from .models import Proposal
+
+    if not user.is_authenticated or not user.is_active:
+        return Proposal.objects.none()
+    return get_objects_for_user(
+        user,
+        REVIEW_PERMISSION,
+        klass=Proposal,
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def review_checker(user, proposals) -> object:
+    """Return a guardian checker with ``review_proposal`` prefetched.
+
+    List views call this once per page and then ask ``can_review_with``
+    per row, so the page costs a fixed number of queries.
+    """
+    from guardian.core import ObjectPermissionChecker
+
+    checker = ObjectPermissionChecker(user)
+    if user.is_authenticated and user.is_active and proposals:
+        checker.prefetch_perms(proposals)
+    return checker
+
+
+def can_review_with(checker, user, proposal: Proposal) -> bool:
+    """``can_review`` answered from a prefetched checker (no query)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        # guardian's checker answers yes to superusers for everything; the
+        # caller's queryset already narrowed rows to real assignments.
+        return True
+    return checker.has_perm(REVIEW_PERMISSION, proposal)
+
+
+def may_be_reviewer(user, project: Project) -> bool:
+    """Invited experts review any project; department staff only their own."""
+    if not user.is_active or user.is_pseudonymous:
+        return False
+    if has_role(user, Role.EXPERT):
+        return True
+    return has_role(user, Role.DEPARTMENT_STAFF) and can_manage_project(user, project)
+
+
+def is_project_team(user, project: Project) -> bool:
+    """Moderators of the project and its department's staff (and operators)."""
+    return can_moderate(user, project) or can_manage_project(user, project)
+
+
+def can_assign_reviews(user, project: Project) -> bool:
+    return is_project_team(user, project)
+
+
+def can_view_review_aggregate(user, project: Project) -> bool:
+    """The project team sees every review of the project and its ranking."""
+    return is_project_team(user, project)
+
+
+def can_decide_selection(user, project: Project) -> bool:
+    return is_project_team(user, project)
+
+
+def review_team_projects(user) -> QuerySet[Project]:
+    """Projects whose expert selection ``user`` runs (team members only)."""
+    from .models import Project
+
+    if is_operator(user):
+        return Project.objects.all()
+    moderated = moderated_projects(user).values("pk")
+    managed = managed_projects(user).values("pk")
+    return Project.objects.filter(pk__in=moderated) | Project.objects.filter(
+        pk__in=managed
+    )
+
+
+def can_use_review_area(user) -> bool:
+    """The /expert/ pages are for reviewers and project teams, not residents."""
+    return is_operator(user) or any(
+        has_role(user, role)
+        for role in (Role.EXPERT, Role.DEPARTMENT_STAFF, Role.MODERATOR)
+    )
+
+
+def eligible_reviewers(project: Project) -> QuerySet:
+    """People who may be assigned the project's proposals.
+
+    Every active invited expert, and the department staff who work on this
+    project (through their department or the project itself).
+    """
+    from django.contrib.auth import get_user_model
+    from guardian.shortcuts import get_users_with_perms
+
+    User = get_user_model()
+    staff = get_users_with_perms(
+        project.department, only_with_perms_in=["work_for_department"]
+    ).values("pk")
+    staff_direct = get_users_with_perms(
+        project, only_with_perms_in=["manage_project"]
+    ).values("pk")
+    experts = Q(groups__name=Role.EXPERT)
+    department_staff = Q(groups__name=Role.DEPARTMENT_STAFF) & (
+        Q(pk__in=staff) | Q(pk__in=staff_direct)
+    )
+    return (
+        User.objects.filter(is_active=True, is_pseudonymous=False)
+        .filter(experts | department_staff)
+        .distinct()
+        .order_by("display_name", "pk")
+    )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import comments, projects, proposals
 
@@ -31,4 +31,5 @@ urlpatterns = [
         name="comment_create",
     ),
     path("comments/<int:pk>/flag/", comments.comment_flag, name="comment_flag"),
+    path("expert/", include("crowdsourcing.urls_expert")),
 ]

@@ -1,6 +1,6 @@
 """Admin integration: audit log action types and the admin menu."""
 
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -27,6 +27,19 @@ AUDIT_ACTIONS = {
     "crowd.rating.withdraw": _("Оценка отозвана"),
     "crowd.flag.create": _("Жалоба подана"),
     "crowd.account.delete": _("Аккаунт удалён по просьбе жителя"),
+    # Expert selection (services/reviews.py)
+    "crowd.criterion.add": _("Критерий оценки добавлен"),
+    "crowd.criterion.change": _("Критерий оценки изменён"),
+    "crowd.criterion.remove": _("Критерий оценки удалён"),
+    "crowd.review.assign": _("Предложение назначено эксперту"),
+    "crowd.review.unassign": _("Назначение эксперта снято"),
+    "crowd.review.conflict": _("Эксперт заявил о конфликте интересов"),
+    "crowd.review.draft": _("Черновик экспертного отзыва сохранён"),
+    "crowd.review.submit": _("Экспертный отзыв отправлен"),
+    "crowd.review.remind": _("Эксперту отправлено напоминание"),
+    "crowd.proposal.under_review": _("Предложение передано на экспертизу"),
+    "crowd.selection.selected": _("Предложение отобрано"),
+    "crowd.selection.not_selected": _("Предложение не отобрано"),
 }
 
 
@@ -72,3 +85,27 @@ def register_moderation_menu_item():
 
 
 modeladmin_register(ParticipationAdminGroup)
+
+
+class ExpertSelectionMenuItem(MenuItem):
+    """A link from the admin to the expert-selection pages on the site.
+
+    Assignments, the ranked aggregate and selection decisions live on the
+    site (views/expert.py) so that experts, who have no admin access, and the
+    project team share one set of screens; the team reaches them from here.
+    """
+
+    def is_shown(self, request):
+        from . import permissions
+
+        return permissions.review_team_projects(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_expert_selection_menu_item():
+    return ExpertSelectionMenuItem(
+        _("Экспертный отбор"),
+        reverse_lazy("crowdsourcing:expert:team_projects"),
+        icon_name="tasks",
+        order=900,
+    )

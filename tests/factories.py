@@ -152,3 +152,29 @@ class FlagFactory(factory.django.DjangoModelFactory):
     comment = factory.SubFactory(CommentFactory)
     user = factory.SubFactory(UserFactory)
     reason = Flag.Reason.SPAM
+
+
+# Expert selection (issue 4)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crowdsourcing.Criterion"
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"Критерий {n}")
+    weight = 1
+    scale_min = 1
+    scale_max = 5
+    position = factory.Sequence(lambda n: n)
+
+
+class ExpertAssignmentFactory(factory.django.DjangoModelFactory):
+    """A bare assignment row; tests that need access use the services."""
+
+    class Meta:
+        model = "crowdsourcing.ExpertAssignment"
+
+    proposal = factory.SubFactory(ProposalFactory, state=ProposalState.UNDER_REVIEW)
+    expert = factory.SubFactory(UserFactory)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))

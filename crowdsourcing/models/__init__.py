@@ -18,9 +18,35 @@ from .proposals import (
     ProposalState,
     Rating,
 )
+from .reviews import (
+    ACTIVE_ASSIGNMENT_STATES,
+    OPEN_ASSIGNMENT_STATES,
+    AssignmentState,
+    Criterion,
+    ExpertAssignment,
+    ProposalGroupObjectPermission,
+    ProposalUserObjectPermission,
+    Recommendation,
+    Review,
+    ReviewScore,
+    SelectionDecision,
+    SelectionOutcome,
+)
 from .users import FollowerNotice, NotificationKind, ProjectFollow, User
 
 __all__ = [
+    "ACTIVE_ASSIGNMENT_STATES",
+    "OPEN_ASSIGNMENT_STATES",
+    "AssignmentState",
+    "Criterion",
+    "ExpertAssignment",
+    "ProposalGroupObjectPermission",
+    "ProposalUserObjectPermission",
+    "Recommendation",
+    "Review",
+    "ReviewScore",
+    "SelectionDecision",
+    "SelectionOutcome",
     "Category",
     "Comment",
     "CommentState",
