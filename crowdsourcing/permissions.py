@@ -137,3 +137,13 @@ def can_review(user, proposal: Proposal) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm("crowdsourcing.review_proposal", proposal)
+
+
+def can_report_implementation(user, proposal: Proposal) -> bool:
+    """Department staff of the project (and operators) report implementation."""
+    return can_manage_project(user, proposal.project)
+
+
+def implementation_projects(user) -> QuerySet[Project]:
+    """Projects whose implementation ``user`` may report on."""
+    return managed_projects(user)

@@ -1,3 +1,10 @@
+from .implementation import (
+    IMPLEMENTABLE_STATES,
+    ImplementationPhoto,
+    ImplementationStatus,
+    ImplementationUpdate,
+    current_implementation,
+)
 from .projects import (
     Category,
     Department,
@@ -21,6 +28,11 @@ from .proposals import (
 from .users import User
 
 __all__ = [
+    "IMPLEMENTABLE_STATES",
+    "ImplementationPhoto",
+    "ImplementationStatus",
+    "ImplementationUpdate",
+    "current_implementation",
     "Category",
     "Comment",
     "CommentState",
