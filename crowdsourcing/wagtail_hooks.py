@@ -2,6 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail_modeladmin.options import modeladmin_register
+
+from .implementation_admin import ImplementationUpdateAdmin
 
 # Dotted action names written by the services to Wagtail's audit log. Each
 # service module documents which of these it writes.
@@ -18,6 +21,8 @@ AUDIT_ACTIONS = {
     "crowd.comment.auto_hide": _("Комментарий скрыт по жалобам"),
     "crowd.rating.set": _("Оценка поставлена"),
     "crowd.flag.create": _("Жалоба подана"),
+    "crowd.implementation.update": _("Добавлен отчёт о реализации"),
+    "crowd.implementation.edit": _("Исправлен отчёт о реализации"),
 }
 
 
@@ -25,3 +30,7 @@ AUDIT_ACTIONS = {
 def register_crowd_log_actions(actions):
     for action, label in AUDIT_ACTIONS.items():
         actions.register_action(action, label, label)
+
+
+# Implementation tracking (issue 6): department staff report progress.
+modeladmin_register(ImplementationUpdateAdmin)
