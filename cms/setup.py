@@ -65,9 +65,11 @@ def ensure_site_structure() -> Skeleton:
             is_default_site=True,
             defaults={"hostname": "localhost", "root_page": home},
         )
+    # Not "projects": /projects/ belongs to the crowdsourcing app's views,
+    # which are matched before Wagtail's page tree.
     projects = _child(
         home,
-        "projects",
+        "proekty",
         lambda: ProjectIndexPage(
             title="Проекты",
             show_in_menus=True,

@@ -114,3 +114,29 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = "Хорошая идея"
     created_at = factory.LazyFunction(timezone.now)
+
+
+# --- CMS and implementation tracking (issue 6) ---
+
+
+def make_image(title: str = "Фото", width: int = 640, height: int = 480):
+    """A real PNG stored as a Wagtail image, so renditions can be made."""
+    from io import BytesIO
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images.models import Image
+
+    buffer = BytesIO()
+    PILImage.new("RGB", (width, height), (120, 160, 90)).save(buffer, "PNG")
+    return Image.objects.create(title=title, file=ImageFile(buffer, name="photo.png"))
+
+
+class ImplementationUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crowdsourcing.ImplementationUpdate"
+
+    proposal = factory.SubFactory(ProposalFactory, state=ProposalState.WINNER)
+    status = "planned"
+    happened_on = factory.LazyFunction(timezone.localdate)
+    note = "Подрядчик определён, работы начнутся весной."
