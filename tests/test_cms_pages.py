@@ -198,7 +198,7 @@ def test_every_body_block_renders_on_a_standard_page(client, site):
     project = project_in(StageKind.DISCUSSION, title="Набережные Москвы-реки")
     question = QuestionFactory(project=project)
     category = CategoryFactory(name="Благоустройство")
-    shown = ProposalFactory(
+    ProposalFactory(
         question=question,
         category=category,
         title="Скамейки у воды каждые сто метров",
