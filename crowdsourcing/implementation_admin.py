@@ -20,7 +20,12 @@ from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import CreateView, EditView
 
 from . import permissions
-from .models import IMPLEMENTABLE_STATES, ImplementationUpdate, Proposal
+from .models import (
+    IMPLEMENTABLE_STATES,
+    ImplementationStatus,
+    ImplementationUpdate,
+    Proposal,
+)
 from .services import ServiceError
 from .services.implementation import (
     edit_implementation_update,
@@ -62,6 +67,35 @@ class ImplementationUpdateForm(WagtailAdminModelForm):
                 if name in self.fields:
                     self.fields[name].disabled = True
 
+    def clean(self):
+        cleaned = super().clean()
+        # The same rules as the service and the constraints, said next to
+        # the field instead of as a constraint name.
+        reason = (cleaned.get("declined_reason") or "").strip()
+        status = cleaned.get("status")
+        if status == ImplementationStatus.DECLINED and not reason:
+            self.add_error(
+                "declined_reason", _("Укажите причину отказа от реализации.")
+            )
+        elif status and status != ImplementationStatus.DECLINED and reason:
+            self.add_error(
+                "declined_reason",
+                _("Причину указывают, только если от реализации отказались."),
+            )
+        return cleaned
+
+
+# Which form field a service refusal belongs to; the rest go on top.
+ERROR_FIELDS = {"reason_required": "declined_reason", "note_required": "note"}
+
+
+def _refuse(view, form, error: ServiceError):
+    field = ERROR_FIELDS.get(error.code)
+    form.add_error(field if field in form.fields else None, error.message)
+    if field is None:
+        messages.error(view.request, error.message)
+    return view.form_invalid(form)
+
 
 def _photos(form) -> list[tuple[object, str]]:
     formset = form.formsets.get("photos")
@@ -93,8 +127,7 @@ class ImplementationCreateView(CreateView):
                 photos=_photos(form),
             )
         except ServiceError as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
+            return _refuse(self, form, error)
         messages.success(self.request, _("Обновление о реализации сохранено."))
         return redirect(self.get_success_url())
 
@@ -111,8 +144,7 @@ class ImplementationEditView(EditView):
                 photos=_photos(form),
             )
         except ServiceError as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
+            return _refuse(self, form, error)
         messages.success(self.request, _("Обновление о реализации исправлено."))
         return redirect(self.get_success_url())
 

@@ -116,11 +116,15 @@ class ImplementationUpdate(ClusterableModel):
                 condition=~Q(status=ImplementationStatus.DECLINED)
                 | ~Q(declined_reason=""),
                 name="implementation_declined_needs_reason",
+                violation_error_message=_("Укажите причину отказа от реализации."),
             ),
             models.CheckConstraint(
                 condition=Q(status=ImplementationStatus.DECLINED)
                 | Q(declined_reason=""),
                 name="implementation_reason_only_when_declined",
+                violation_error_message=_(
+                    "Причину указывают, только если от реализации отказались."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ImplementationStatus.values),
