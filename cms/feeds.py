@@ -12,6 +12,7 @@ from datetime import datetime, time
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, linebreaks
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,8 @@ class NewsFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.summary
+        # Readers treat the description as HTML: escape the plain text.
+        return escape(item.summary)
 
     def item_link(self, item):
         # Relative when there is one site; the framework adds the domain.
@@ -73,9 +75,10 @@ class ProposalFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        # The feed reader renders HTML; the syndication framework escapes
-        # this plain text, so a resident's markup stays text.
-        return Truncator(item.body).chars(500)
+        # Readers treat the description as HTML, so a resident's text is
+        # escaped first (the XML layer escapes it once more): markup stays
+        # visible text, as on the site.
+        return linebreaks(Truncator(item.body).chars(500), autoescape=True)
 
     def item_link(self, item):
         return item.get_absolute_url()
