@@ -312,3 +312,17 @@ def test_news_page_requires_a_summary(site):
     with pytest.raises(ValidationError) as error:
         page.full_clean()
     assert "summary" in error.value.error_dict
+
+
+def test_results_page_must_report_on_its_parents_project(site):
+    from django.core.exceptions import ValidationError
+
+    from cms.models import ResultsPage
+
+    page = add_project_page(site.projects, project_in(StageKind.RESULTS))
+    other = project_in(StageKind.RESULTS)
+    results_page = ResultsPage(title="Итоги", slug="itogi", project=other)
+
+    with pytest.raises(ValidationError) as error:
+        page.add_child(instance=results_page)
+    assert "project" in error.value.error_dict

@@ -262,6 +262,22 @@ class ResultsPage(SitePage):
         verbose_name = _("итоги проекта")
         verbose_name_plural = _("итоги проектов")
 
+    def clean(self):
+        super().clean()
+        # The report sits under its project's page; a different project here
+        # would publish one project's figures under another's name.
+        parent = self.get_parent() if self.path else None
+        parent = parent.specific if parent is not None else None
+        if isinstance(parent, ProjectPage) and self.project_id != parent.project_id:
+            raise ValidationError(
+                {
+                    "project": _(
+                        "Выберите тот же проект, что и у родительской страницы."
+                    )
+                },
+                code="results_project_mismatch",
+            )
+
     def share_description(self) -> str:
         return self.search_description or self.project.summary
 
