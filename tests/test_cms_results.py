@@ -245,7 +245,10 @@ def test_ballot_section_shows_each_tally_ranked_by_score(
     page = add_project_page(site.projects, finished_project.project)
     html = client.get(add_results_page(page).url).content.decode()
 
-    assert "Голосование по озеленению — 618 проголосовавших" in html
+    assert (
+        "Голосование по озеленению — проголосовали: "
+        '<span data-figure="voters">618</span>'
+    ) in html
     table = html[html.index('data-ballot="1"') :]
     assert table.index("Аллея лип") < table.index("Сквер у школы")
     assert "<td>Аллея лип</td><td>301</td><td>301</td>" in table
@@ -304,3 +307,14 @@ def test_results_queries_do_not_grow_with_the_number_of_winners(finished_project
         winner = ProposalFactory(question=finished_project.question, state=S.WINNER)
         ImplementationUpdateFactory(proposal=winner)
     assert count() == few == 14
+
+
+def test_results_page_speaks_english_when_chosen(client, site, finished_project):
+    page = add_project_page(site.projects, finished_project.project)
+    results_page = add_results_page(page)
+    client.cookies["django_language"] = "en"
+
+    html = client.get(results_page.url).content.decode()
+
+    assert "Participation" in html
+    assert "The ballot results will appear after the count" in html
