@@ -220,3 +220,17 @@ def test_server_error_page_needs_no_context():
 
     assert "Что-то пошло не так" in html
     assert '<html lang="ru">' in html
+
+
+def test_page_of_an_unpublished_project_answers_404_and_leaves_the_sitemap(
+    client, site
+):
+    project = project_in(StageKind.PROPOSALS, title="Отозванный проект")
+    page = add_project_page(site.projects, project)
+    assert client.get(page.url).status_code == 200
+
+    project.is_published = False
+    project.save()
+
+    assert client.get(page.url).status_code == 404
+    assert page.url not in client.get("/sitemap.xml").content.decode()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.fields import RichTextField, StreamField
@@ -22,6 +23,28 @@ from ..blocks import BodyBlock
 from ..calls_to_action import calls_to_action
 
 NEWS_PER_PAGE = 12
+
+
+class ProjectBoundMixin:
+    """A page about one Project exists publicly only while the project does.
+
+    An operator may unpublish a project after its page went live; the page
+    then answers 404 and leaves the sitemap, while editors can still preview
+    it in the admin.
+    """
+
+    def project_is_public(self) -> bool:
+        return bool(self.project_id) and self.project.is_published
+
+    def serve(self, request, *args, **kwargs):
+        if not self.project_is_public() and not getattr(request, "is_preview", False):
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def get_sitemap_urls(self, request=None):
+        if not self.project_is_public():
+            return []
+        return super().get_sitemap_urls(request)
 
 
 class SitePage(Page):
@@ -142,7 +165,7 @@ class ProjectIndexPage(SitePage):
         return context
 
 
-class ProjectPage(SitePage):
+class ProjectPage(ProjectBoundMixin, SitePage):
     """The announcement of one crowdsourcing project.
 
     Description, rules, stage calendar and questions come from the Project
@@ -225,7 +248,7 @@ class ProjectPage(SitePage):
         return context
 
 
-class ResultsPage(SitePage):
+class ResultsPage(ProjectBoundMixin, SitePage):
     """The final report of a project: editorial text and generated figures.
 
     Every number on the page is computed by ``cms.results`` from the data at
