@@ -326,3 +326,21 @@ def test_results_page_must_report_on_its_parents_project(site):
     with pytest.raises(ValidationError) as error:
         page.add_child(instance=results_page)
     assert "project" in error.value.error_dict
+
+
+def test_admin_add_forms_open_for_every_page_type(client, site, operator):
+    """The editing forms build, block choices included, for each type."""
+    project = project_in(StageKind.RESULTS)
+    project_page = add_project_page(site.projects, project)
+    client.force_login(operator)
+
+    for model, parent in (
+        ("projectpage", site.projects),
+        ("resultspage", project_page),
+        ("newspage", site.news),
+        ("standardpage", site.home),
+    ):
+        response = client.get(f"/admin/pages/add/cms/{model}/{parent.pk}/")
+        assert response.status_code == 200, model
+    assert client.get(f"/admin/pages/{project_page.pk}/edit/").status_code == 200
+    assert client.get(f"/admin/pages/{site.home.pk}/edit/").status_code == 200
