@@ -345,3 +345,36 @@ def test_proposal_include_shows_status_and_reason(winner, staff):
     assert 'data-status="declined"' in html
     assert "Отказ от реализации" in html
     assert "Жители дома проголосовали против." in html
+
+
+def test_admin_edit_corrects_text_but_keeps_the_status(client, staff, winner):
+    update = report(staff, winner, ImplementationStatus.IN_PROGRESS)
+    client.force_login(staff)
+    data = {
+        "proposal": str(winner.pk),
+        "status": "done",  # disabled field: the posted value is ignored
+        "happened_on": "2026-07-10",
+        "note": "Уточнение: опоры установлены в июле.",
+        "declined_reason": "",
+        **photo_management(0),
+    }
+
+    response = client.post(f"{ADMIN}edit/{update.pk}/", data)
+
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.note == "Уточнение: опоры установлены в июле."
+    assert update.happened_on == date(2026, 7, 10)
+    assert update.status == ImplementationStatus.IN_PROGRESS
+    assert ModelLogEntry.objects.filter(action="crowd.implementation.edit").count() == 1
+
+
+def test_department_staff_may_upload_and_choose_photos(staff_member, editor, expert):
+    from wagtail.images import get_image_model
+    from wagtail.permissions import policy_registry
+
+    permission_policy = policy_registry.get_by_type(get_image_model())
+
+    assert permission_policy.user_has_permission(staff_member, "choose")
+    assert permission_policy.user_has_permission(staff_member, "add")
+    assert not permission_policy.user_has_permission(expert, "choose")
