@@ -344,3 +344,25 @@ def test_admin_add_forms_open_for_every_page_type(client, site, operator):
         assert response.status_code == 200, model
     assert client.get(f"/admin/pages/{project_page.pk}/edit/").status_code == 200
     assert client.get(f"/admin/pages/{site.home.pk}/edit/").status_code == 200
+
+
+def test_home_and_project_index_queries_do_not_grow_with_projects(client, site):
+    """Rendering runs the same number of queries for 2 or 6 projects."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(n):
+        for i in range(n):
+            stage = StageKind.RESULTS if i % 2 else StageKind.PROPOSALS
+            add_project_page(site.projects, project_in(stage))
+
+    add(2)
+    client.get("/")  # warm the site and content type caches
+    few = (count("/"), count(site.projects.url))
+    add(4)
+    assert (count("/"), count(site.projects.url)) == few == (12, 13)
