@@ -145,8 +145,8 @@ def selected_proposals(project: Project) -> list[Proposal]:
 def ballot_results(project: Project) -> BallotSection:
     """Tally each of the project's ballots once voting has ended.
 
-    Voting lives in ``crowdsourcing.models.ballots`` and ``crowdsourcing.tally``
-    (issue 5). This is the only function that touches them: when they are not
+    Voting lives in ``crowdsourcing.models.ballots`` and
+    ``crowdsourcing.tally`` (issue 5). This is the only function that touches them: when they are not
     installed the section says the results will follow. Interface used:
     ``Ballot.objects.filter(project=...)`` and ``tally_ballot(ballot)``
     returning ``.ballot``, ``.voters`` and ``.options`` (each with

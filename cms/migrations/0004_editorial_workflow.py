@@ -56,7 +56,8 @@ def forwards(apps, schema_editor):
             codename__in=codenames,
         )
 
-    for group, codenames in ((editors, EDITOR_PAGE_PERMS), (moderators, MODERATOR_PAGE_PERMS)):
+    grants = ((editors, EDITOR_PAGE_PERMS), (moderators, MODERATOR_PAGE_PERMS))
+    for group, codenames in grants:
         for perm in page_perms(codenames):
             GroupPagePermission.objects.get_or_create(
                 group=group, page=root, permission=perm
