@@ -3,7 +3,6 @@ from .implementation import (
     ImplementationPhoto,
     ImplementationStatus,
     ImplementationUpdate,
-    current_implementation,
 )
 from .projects import (
     Category,
@@ -32,7 +31,6 @@ __all__ = [
     "ImplementationPhoto",
     "ImplementationStatus",
     "ImplementationUpdate",
-    "current_implementation",
     "Category",
     "Comment",
     "CommentState",

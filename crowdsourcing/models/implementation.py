@@ -57,14 +57,6 @@ class ImplementationUpdateQuerySet(models.QuerySet):
     def latest_first(self) -> ImplementationUpdateQuerySet:
         return self.order_by("-happened_on", "-created_at", "-pk")
 
-    def public(self) -> ImplementationUpdateQuerySet:
-        """Updates of proposals anyone may see."""
-        from .proposals import PUBLIC_STATES
-
-        return self.filter(
-            proposal__state__in=PUBLIC_STATES, proposal__project__is_published=True
-        )
-
 
 class ImplementationUpdate(ClusterableModel):
     """One dated report about a proposal's implementation."""
@@ -165,18 +157,3 @@ class ImplementationPhoto(Orderable):
 
     def __str__(self):
         return self.caption or str(self.image)
-
-
-def current_implementation(proposal) -> ImplementationUpdate | None:
-    """Return the latest update of ``proposal``, using a prefetch if present.
-
-    Lists prefetch ``implementation_updates`` ordered latest first (see
-    ``cms.results``); a single page falls back to one query.
-    """
-    cache = getattr(proposal, "_prefetched_objects_cache", {})
-    if "implementation_updates" in cache:
-        updates = list(cache["implementation_updates"])
-        if not updates:
-            return None
-        return max(updates, key=lambda u: (u.happened_on, u.created_at, u.pk))
-    return ImplementationUpdate.objects.for_proposal(proposal).latest_first().first()

@@ -22,7 +22,7 @@ def implementation_of(proposal) -> ImplementationView:
     """Return the latest status and the updates of ``proposal``, newest first.
 
     Uses the ``implementation_updates`` prefetch when a list made one
-    (cms.results.winners); otherwise two queries for one proposal.
+    (cms.results.winners); otherwise three queries for one proposal.
     """
     cache = getattr(proposal, "_prefetched_objects_cache", {})
     if "implementation_updates" in cache:
