@@ -377,3 +377,13 @@ def eligible_reviewers(project: Project) -> QuerySet:
         .distinct()
         .order_by("display_name", "pk")
     )
+
+
+def can_report_implementation(user, proposal: Proposal) -> bool:
+    """Department staff of the project (and operators) report implementation."""
+    return can_manage_project(user, proposal.project)
+
+
+def implementation_projects(user) -> QuerySet[Project]:
+    """Projects whose implementation ``user`` may report on."""
+    return managed_projects(user)

@@ -7,6 +7,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail_modeladmin.options import modeladmin_register
 
 from .admin import ParticipationAdminGroup
+from .implementation_admin import ImplementationUpdateAdmin
 
 # Dotted action names written by the services to Wagtail's audit log. Each
 # service module documents which of these it writes.
@@ -40,6 +41,8 @@ AUDIT_ACTIONS = {
     "crowd.proposal.under_review": _("Предложение передано на экспертизу"),
     "crowd.selection.selected": _("Предложение отобрано"),
     "crowd.selection.not_selected": _("Предложение не отобрано"),
+    "crowd.implementation.update": _("Добавлен отчёт о реализации"),
+    "crowd.implementation.edit": _("Исправлен отчёт о реализации"),
 }
 
 
@@ -109,3 +112,7 @@ def register_expert_selection_menu_item():
         icon_name="tasks",
         order=900,
     )
+
+
+# Implementation tracking (issue 6): department staff report progress.
+modeladmin_register(ImplementationUpdateAdmin)

@@ -178,3 +178,29 @@ class ExpertAssignmentFactory(factory.django.DjangoModelFactory):
     proposal = factory.SubFactory(ProposalFactory, state=ProposalState.UNDER_REVIEW)
     expert = factory.SubFactory(UserFactory)
     due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
+
+
+# --- CMS and implementation tracking (issue 6) ---
+
+
+def make_image(title: str = "Фото", width: int = 640, height: int = 480):
+    """A real PNG stored as a Wagtail image, so renditions can be made."""
+    from io import BytesIO
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images.models import Image
+
+    buffer = BytesIO()
+    PILImage.new("RGB", (width, height), (120, 160, 90)).save(buffer, "PNG")
+    return Image.objects.create(title=title, file=ImageFile(buffer, name="photo.png"))
+
+
+class ImplementationUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crowdsourcing.ImplementationUpdate"
+
+    proposal = factory.SubFactory(ProposalFactory, state=ProposalState.WINNER)
+    status = "planned"
+    happened_on = factory.LazyFunction(timezone.localdate)
+    note = "Подрядчик определён, работы начнутся весной."

@@ -1,3 +1,9 @@
+from .implementation import (
+    IMPLEMENTABLE_STATES,
+    ImplementationPhoto,
+    ImplementationStatus,
+    ImplementationUpdate,
+)
 from .projects import (
     Category,
     Department,
@@ -47,6 +53,10 @@ __all__ = [
     "ReviewScore",
     "SelectionDecision",
     "SelectionOutcome",
+    "IMPLEMENTABLE_STATES",
+    "ImplementationPhoto",
+    "ImplementationStatus",
+    "ImplementationUpdate",
     "Category",
     "Comment",
     "CommentState",
