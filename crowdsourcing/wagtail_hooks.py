@@ -18,6 +18,8 @@ AUDIT_ACTIONS = {
     "crowd.comment.auto_hide": _("Комментарий скрыт по жалобам"),
     "crowd.rating.set": _("Оценка поставлена"),
     "crowd.flag.create": _("Жалоба подана"),
+    "crowd.import.polis": _("Импортирована выгрузка Polis"),
+    "crowd.import.consul": _("Импортирована выгрузка CONSUL"),
 }
 
 

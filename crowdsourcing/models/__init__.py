@@ -1,3 +1,9 @@
+from .imports import (
+    CommentPlacement,
+    ImportedComment,
+    ImportedProposal,
+    ImportSource,
+)
 from .projects import (
     Category,
     Department,
@@ -23,10 +29,14 @@ from .users import User
 __all__ = [
     "Category",
     "Comment",
+    "CommentPlacement",
     "CommentState",
     "Department",
     "District",
     "Flag",
+    "ImportSource",
+    "ImportedComment",
+    "ImportedProposal",
     "ModerationAction",
     "ModerationDecision",
     "ModerationReason",
