@@ -14,6 +14,7 @@ import re
 from html.parser import HTMLParser
 
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _BLOCKS = frozenset(
     {
         "p",
@@ -38,7 +39,12 @@ _SKIP = frozenset({"script", "style", "template", "iframe", "object", "noscript"
 
 
 def looks_like_html(value: str) -> bool:
-    return bool(_TAG.search(value))
+    """Tell markup from plain text: a tag or an entity means HTML.
+
+    An HTML field without tags still escapes its ampersands (``&amp;``), and
+    plain text almost never holds an entity, so either sign is enough.
+    """
+    return bool(_TAG.search(value) or _ENTITY.search(value))
 
 
 class _TextCollector(HTMLParser):
