@@ -18,7 +18,15 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from .importers import Progress, Summary, datasets, import_consul, import_polis
-from .models import Department, Project, ProjectStage, Question, StageKind, User
+from .models import (
+    Department,
+    Project,
+    ProjectStage,
+    Proposal,
+    Question,
+    StageKind,
+    User,
+)
 from .roles import Role
 
 logger = logging.getLogger(__name__)
@@ -256,6 +264,9 @@ def reset_demo_projects() -> int:
         Project.objects.filter(slug__startswith="demo-").values_list("slug", flat=True)
     )
     with transaction.atomic():
+        # Proposals go first: they protect their question, which the project
+        # would otherwise try to delete from under them.
+        Proposal.objects.filter(project__slug__in=slugs).delete()
         Project.objects.filter(slug__in=slugs).delete()
         for slug in slugs:
             for source in ("polis", "consul"):
