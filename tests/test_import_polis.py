@@ -100,6 +100,9 @@ def test_bowling_green_export_imports_every_statement_and_vote_once():
         Rating.objects.filter(proposal__project=project, value=-1).count() == disagree
     )
     assert not Rating.objects.filter(proposal__state=ProposalState.REJECTED).exists()
+    # No vote times in the export: a rating is dated at its statement.
+    rating = Rating.objects.filter(proposal=first).first()
+    assert rating.created_at == first.created_at
     # The file's agrees counter says 59 for #891; the matrix holds 57 rows.
     counted = Proposal.objects.with_counts().get(project=project, external_id="891")
     assert counted.support_count == 57

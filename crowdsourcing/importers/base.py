@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -412,6 +412,43 @@ def bulk_insert(
             bar.update(len(batch))
     summary.rows_written += len(objects)
     return objects
+
+
+def insert_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: list[tuple],
+    summary: Summary,
+    progress: Progress,
+    desc: str,
+) -> None:
+    """Insert plain value tuples with executemany, skipping model instances.
+
+    For the large link tables (ratings) whose primary keys nobody needs
+    back: building a model instance per row costs more than the insert
+    itself. Values must already be in database form (see db_datetime); the
+    database still checks every constraint.
+    """
+    if not rows:
+        return
+    ops = connection.ops
+    columns = [model._meta.get_field(name).column for name in fields]
+    sql = "INSERT INTO %s (%s) VALUES (%s)" % (
+        ops.quote_name(model._meta.db_table),
+        ", ".join(ops.quote_name(column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    with progress.bar(len(rows), desc) as bar, connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE * 5):
+            batch = rows[start : start + BATCH_SIZE * 5]
+            cursor.executemany(sql, batch)
+            bar.update(len(batch))
+    summary.rows_written += len(rows)
+
+
+def db_datetime(value: datetime):
+    """Return ``value`` as the database adapter wants it for executemany."""
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def imported_email(namespace: str, external_id: str) -> str:

@@ -58,11 +58,13 @@ from .base import (
     Record,
     Summary,
     bulk_insert,
+    db_datetime,
     detect_language,
     ensure_project,
     ensure_pseudonymous_users,
     ensure_reasons,
     epoch_millis,
+    insert_rows,
     parse_count,
     parse_int,
 )
@@ -393,7 +395,9 @@ def _write_ratings(export, project, proposal_ids, user_ids, summary, progress):
     states = dict(
         Proposal.objects.filter(project=project).values_list("external_id", "state")
     )
-    statement_times = {s.external_id: s.created_at for s in export.statements}
+    statement_times = {
+        s.external_id: db_datetime(s.created_at) for s in export.statements
+    }
     existing = set(
         Rating.objects.filter(proposal__project=project).values_list(
             "proposal_id", "user_id"
@@ -416,15 +420,15 @@ def _write_ratings(export, project, proposal_ids, user_ids, summary, progress):
             if key in existing:
                 already += 1
                 continue
-            ratings.append(
-                Rating(
-                    proposal_id=key[0],
-                    user_id=user_id,
-                    value=value,
-                    created_at=statement_times[statement_id],
-                )
-            )
-    bulk_insert(Rating, ratings, summary, progress, _("оценки"))
+            ratings.append((key[0], user_id, value, statement_times[statement_id]))
+    insert_rows(
+        Rating,
+        ("proposal", "user", "value", "created_at"),
+        ratings,
+        summary,
+        progress,
+        _("оценки"),
+    )
     summary.created[_("оценки (+1/−1)")] += len(ratings)
     summary.existing[_("оценки (+1/−1)")] += already
     summary.skipped[_("голоса «пропустить» (не оценка)")] += passes
