@@ -370,3 +370,22 @@ def test_command_reports_error_and_summary(tmp_path, capsys):
         )
     assert "comments.csv, строка 4" in str(excinfo.value)
     assert not Project.objects.filter(slug="other").exists()
+
+
+@pytest.mark.django_db
+def test_category_and_district_columns_are_used_when_present(tmp_path):
+    """Tags become categories; districts match the fixture by name or are noted."""
+    path = tmp_path / "tagged.csv"
+    path.write_text(
+        "id,title,description,created_at,tag_list,geozone\n"
+        '1,Parque nuevo,Texto,2024-01-01,"Medio ambiente, parques",Арбат\n'
+        "2,Otro parque,Texto,2024-01-02,Medio ambiente,Centro\n",
+        encoding="utf-8",
+    )
+    summary = import_consul(path, project_slug="tagged", language="es")
+
+    first, second = Proposal.objects.order_by("external_id")
+    assert first.category.name == second.category.name == "Medio ambiente"
+    assert first.district.name == "Арбат"
+    assert second.district is None
+    assert any("Centro" in note for note in summary.notes)
