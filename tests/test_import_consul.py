@@ -49,7 +49,7 @@ def _source_parents() -> dict[str, str]:
 @needs_data
 @pytest.mark.django_db
 def test_madrid_2015_2019_keeps_every_comment_with_its_thread():
-    """80 proposals and 5,633 comments; every parent is the file's or its ancestor."""
+    """80 proposals, 5,633 comments; each parent is the file's or its ancestor."""
     summary = _import_2015()
 
     project = Project.objects.get(slug="madrid")
@@ -121,7 +121,7 @@ def test_madrid_2015_2019_keeps_every_comment_with_its_thread():
 @needs_data
 @pytest.mark.django_db
 def test_madrid_2024_2025_reduces_html_and_keeps_dirt_off_the_public_site():
-    """2,738 proposals; probes, tests and duplicates stay out of public lists."""
+    """2,738 proposals; probes, tests and duplicates stay out of public."""
     summary = import_consul(
         MADRID["proposals_2024_2025"],
         project_slug="madrid",
@@ -321,7 +321,7 @@ def test_malformed_files_are_refused_with_file_and_line(
 
 @pytest.mark.django_db
 def test_file_in_another_encoding_is_refused_with_its_line(tmp_path):
-    """A Latin-1 file read as UTF-8 is refused, naming the line and --encoding."""
+    """A Latin-1 file read as UTF-8 is refused with its line and a hint."""
     path = tmp_path / "latin.csv"
     path.write_bytes(
         "id,title,created_at\n1,Un árbol más,2024-01-01\n".encode("latin-1")
@@ -374,7 +374,7 @@ def test_command_reports_error_and_summary(tmp_path, capsys):
 
 @pytest.mark.django_db
 def test_category_and_district_columns_are_used_when_present(tmp_path):
-    """Tags become categories; districts match the fixture by name or are noted."""
+    """Tags become categories; districts match by name or are reported."""
     path = tmp_path / "tagged.csv"
     path.write_text(
         "id,title,description,created_at,tag_list,geozone\n"

@@ -36,7 +36,7 @@ def test_load_demo_without_the_data_folder_says_so(tmp_path, capsys):
 
 @pytest.mark.django_db
 def test_demo_calendars_put_each_project_in_its_stage_now():
-    """Madrid is open for proposals and discussion; Bowling Green in expert selection."""
+    """Madrid takes proposals and comments; Bowling Green is in review."""
     madrid, created = ensure_demo_project(MADRID_PROJECT)
     assert created
     now = timezone.now()
@@ -60,7 +60,7 @@ def test_demo_calendars_put_each_project_in_its_stage_now():
 )
 @pytest.mark.django_db
 def test_madrid_demo_project_shows_attribution_and_reset_removes_it(client):
-    """The project page credits its source; reset deletes project and pseudonyms."""
+    """The page credits its source; reset deletes project and pseudonyms."""
     project, _created = ensure_demo_project(MADRID_PROJECT)
     import_madrid(project, datasets.shared_data_dir(), Progress(enabled=False))
     assert Proposal.objects.filter(project=project).count() == 80 + 2738

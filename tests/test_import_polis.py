@@ -45,7 +45,7 @@ def _matrix_votes(published: set[str]) -> tuple[int, int]:
 @needs_data
 @pytest.mark.django_db
 def test_bowling_green_export_imports_every_statement_and_vote_once():
-    """896 statements land, 289 rejected and not public; a rerun adds nothing."""
+    """896 statements, 289 rejected and not public; a rerun adds nothing."""
     summary = import_polis(
         POLIS, project_slug="bowling-green", attribution=POLIS_BOWLING_GREEN_ATTRIBUTION
     )
@@ -139,7 +139,7 @@ def _write_export(folder, comments=None, votes=None):
 
 @pytest.mark.django_db
 def test_small_export_maps_moderation_and_votes(tmp_path):
-    """1 is published, -1 rejected, 0 waits for a moderator; pass is no rating."""
+    """1 is published, -1 rejected, 0 waits for a moderator; pass is none."""
     summary = import_polis(_write_export(tmp_path / "conv"), project_slug="conv")
 
     states = dict(

@@ -7,7 +7,7 @@ from crowdsourcing.importers.text import html_to_text, shorten, to_text
 
 
 def test_html_becomes_text_with_paragraphs_lists_and_links():
-    """Blocks become line breaks, list items keep markers, links their address."""
+    """Blocks become line breaks; list items keep markers, links addresses."""
     html = (
         "<h2>Idea</h2><p>Plantar&nbsp;<strong>árboles</strong> &amp; bancos.</p>"
         "<ol><li>uno</li><li>dos</li></ol><p>Mapa: "
@@ -20,7 +20,7 @@ def test_html_becomes_text_with_paragraphs_lists_and_links():
 
 
 def test_markup_that_could_run_is_dropped_or_left_as_inert_text():
-    """Scripts vanish, javascript: links lose their address, escaped tags stay text."""
+    """Scripts vanish, javascript: links lose the address, tags stay text."""
     assert html_to_text("<p>a<script>alert(1)</script>b</p>") == "ab"
     assert html_to_text('<a href="javascript:alert(1)">clic</a>') == "clic"
     assert html_to_text("<p>&lt;a onclick=alert(1)&gt;</p>") == "<a onclick=alert(1)>"
@@ -35,7 +35,7 @@ def test_plain_text_keeps_its_angle_brackets_and_line_breaks():
 
 
 def test_shorten_cuts_at_a_word_and_marks_the_cut():
-    """A long title is cut at a word boundary within the limit, ending in «…»."""
+    """A long title is cut at a word within the limit and ends in «…»."""
     text = "word " * 40
     short = shorten(text, 30)
     assert len(short) <= 30 and short.endswith("word…")

@@ -402,7 +402,7 @@ def bulk_insert(
     progress: Progress,
     desc: str,
 ) -> list[models.Model]:
-    """Insert ``objects`` in batches; primary keys come back on both databases."""
+    """Insert ``objects`` in batches; their primary keys come back."""
     if not objects:
         return objects
     with progress.bar(len(objects), desc) as bar:

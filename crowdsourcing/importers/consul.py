@@ -712,7 +712,7 @@ class _Writer:
         return created
 
     def _decide(self, item: SourceProposal):
-        """Return (state, decision action, reason code, note) for a proposal."""
+        """Return (state, action, reason code, note) for a proposal."""
         if PROBE_FLAG in item.flags:
             return (
                 ProposalState.REJECTED,

@@ -351,7 +351,7 @@ def _write(
                 source_line=by_id[p.external_id].record.line,
                 stored_support_count=by_id[p.external_id].agrees,
                 stored_oppose_count=by_id[p.external_id].disagrees,
-                flags=["title_shortened"] if p.title != p.body else [],
+                flags=["title_shortened"] if p.title.endswith("…") else [],
                 extra={"moderated": by_id[p.external_id].moderated},
             )
             for p in proposals

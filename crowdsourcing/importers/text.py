@@ -115,7 +115,7 @@ def html_to_text(value: str) -> str:
 
 
 def tidy(value: str) -> str:
-    """Normalise spaces and line breaks; keep paragraphs one blank line apart."""
+    """Normalise spaces and line breaks; one blank line between paragraphs."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     lines = [re.sub(r"[ \t\f\v]+", " ", line).strip() for line in value.split("\n")]
     text = "\n".join(lines)
