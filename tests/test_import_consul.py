@@ -49,7 +49,7 @@ def _source_parents() -> dict[str, str]:
 @needs_data
 @pytest.mark.django_db
 def test_madrid_2015_2019_keeps_every_comment_with_its_thread():
-    """80 proposals, 5,633 comments; each parent is the file's or its ancestor."""
+    """80 proposals, 5,633 comments; parents are the file's or an ancestor."""
     summary = _import_2015()
 
     project = Project.objects.get(slug="madrid")
