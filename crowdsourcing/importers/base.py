@@ -483,9 +483,16 @@ def ensure_pseudonymous_users(
     from crowdsourcing.models import User
 
     emails = {ext: imported_email(namespace, ext) for ext in people}
-    found = dict(
-        User.objects.filter(email__in=emails.values()).values_list("email", "pk")
-    )
+    found: dict[str, int] = {}
+    wanted = list(emails.values())
+    # In chunks: SQLite refuses statements with more than 32,766 parameters,
+    # and a large conversation has more participants than that.
+    for start in range(0, len(wanted), 5000):
+        found.update(
+            User.objects.filter(email__in=wanted[start : start + 5000]).values_list(
+                "email", "pk"
+            )
+        )
     new = []
     for ext, email in emails.items():
         if email in found:
