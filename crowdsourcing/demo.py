@@ -1,15 +1,32 @@
-"""Demo accounts for every role (README's first command prints them)."""
+"""The demo: accounts for every role and projects built from real data.
+
+load_demo (the README's first command) calls these; the importers do the
+heavy lifting, so the demo exercises the same code a city would use.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from .models import Department, Project, User
+from .importers import Progress, Summary, datasets, import_consul, import_polis
+from .models import (
+    Department,
+    Project,
+    ProjectStage,
+    Proposal,
+    Question,
+    StageKind,
+    User,
+)
 from .roles import Role
 
 logger = logging.getLogger(__name__)
@@ -79,3 +96,184 @@ def grant_demo_project_roles(project: Project) -> None:
 def grant_demo_department(department: Department) -> None:
     staff = User.objects.get(email="staff@demo.crowd")
     assign_perm("crowdsourcing.work_for_department", staff, department)
+
+
+# The projects built from real data. Stage windows are in days around the
+# start of today in Moscow, so the demo is always "live" whenever it is built.
+@dataclass(frozen=True)
+class DemoProject:
+    slug: str
+    title: str
+    summary: str
+    description: str
+    question: str
+    department_slug: str
+    department_name: str
+    language: str
+    attribution: str
+    windows: dict[str, tuple[int, int]]
+
+
+MADRID_PROJECT = DemoProject(
+    slug="demo-madrid",
+    title="Идеи для Мадрида: предложения жителей",
+    summary="Настоящие предложения и обсуждения жителей Мадрида с платформы "
+    "Decide Madrid — на них видно, как работают подача, модерация и обсуждение.",
+    description=(
+        "Проект собран из открытых данных Мадрида (decide.madrid.es, платформа "
+        "CONSUL): 80 предложений 2015–2019 годов с ветками обсуждения и 2 738 "
+        "предложений 2024–2025 годов. Тексты оставлены на испанском, как их "
+        "написали жители.\n\n"
+        "Предложения, похожие на проверки уязвимостей, тестовые записи и точные "
+        "повторы при импорте отправлены модераторам и на сайте не показываются."
+    ),
+    question="Что сделать, чтобы город стал удобнее для жизни?",
+    department_slug="demo-dept-city",
+    department_name="Департамент городского хозяйства",
+    language="es",
+    attribution=datasets.DECIDE_MADRID_ATTRIBUTION,
+    windows={
+        StageKind.ANNOUNCEMENT: (-30, -20),
+        StageKind.PROPOSALS: (-20, 20),
+        StageKind.DISCUSSION: (-20, 30),
+        StageKind.EXPERT_SELECTION: (30, 45),
+        StageKind.VOTING: (45, 60),
+        StageKind.RESULTS: (60, 400),
+    },
+)
+BOWLING_GREEN_PROJECT = DemoProject(
+    slug="demo-bowling-green",
+    title="Боулинг-Грин: каким должен стать город",
+    summary="Открытая беседа жителей Боулинг-Грина (Кентукки, США) на Polis: "
+    "896 высказываний и голоса 2 031 участника. Сейчас идёт экспертный отбор.",
+    description=(
+        "Высказывания жителей стали предложениями, голоса «согласен» и «не "
+        "согласен» — оценками. Отклонённые модераторами Polis высказывания "
+        "на сайте не показываются. Тексты оставлены на английском.\n\n"
+        "На этапе экспертного отбора приглашённые эксперты оценивают "
+        "назначенные им предложения."
+    ),
+    question="Что должно измениться в Боулинг-Грине и округе Уоррен, чтобы "
+    "здесь было лучше жить, работать и отдыхать?",
+    department_slug="demo-dept-city",
+    department_name="Департамент городского хозяйства",
+    language="en",
+    attribution=datasets.POLIS_BOWLING_GREEN_ATTRIBUTION,
+    windows={
+        StageKind.ANNOUNCEMENT: (-90, -75),
+        StageKind.PROPOSALS: (-75, -40),
+        StageKind.DISCUSSION: (-75, -10),
+        StageKind.EXPERT_SELECTION: (-10, 20),
+        StageKind.VOTING: (20, 35),
+        StageKind.RESULTS: (35, 400),
+    },
+)
+DEMO_DATA_PROJECTS = (MADRID_PROJECT, BOWLING_GREEN_PROJECT)
+
+
+def _moscow_midnight():
+    moscow = ZoneInfo("Europe/Moscow")
+    today = timezone.now().astimezone(moscow).date()
+    return datetime.combine(today, time.min, tzinfo=moscow)
+
+
+@transaction.atomic
+def ensure_demo_project(spec: DemoProject) -> tuple[Project, bool]:
+    """Create the project with its calendar and question unless it exists.
+
+    An existing project is left as it is, so a second run of load_demo does
+    not move a calendar someone has been trying things with.
+    """
+    project = Project.objects.filter(slug=spec.slug).first()
+    if project is not None:
+        return project, False
+    department, _created = Department.objects.get_or_create(
+        slug=spec.department_slug, defaults={"name": spec.department_name}
+    )
+    project = Project.objects.create(
+        department=department,
+        slug=spec.slug,
+        title=spec.title,
+        summary=spec.summary,
+        description=spec.description,
+        attribution=spec.attribution,
+        language=spec.language,
+    )
+    anchor = _moscow_midnight()
+    stages = [
+        ProjectStage(
+            project=project,
+            kind=kind,
+            starts_at=anchor + timedelta(days=start),
+            ends_at=anchor + timedelta(days=end),
+        )
+        for kind, (start, end) in spec.windows.items()
+    ]
+    ProjectStage.validate_calendar(stages)
+    ProjectStage.objects.bulk_create(stages)
+    Question.objects.create(project=project, title=spec.question, position=1)
+    return project, True
+
+
+def import_madrid(
+    project: Project, data_dir: Path, progress: Progress
+) -> list[Summary]:
+    files = datasets.decide_madrid(data_dir)
+    common = {
+        "project_slug": project.slug,
+        "attribution": MADRID_PROJECT.attribution,
+        "language": "es",
+        "source_label": "Decide Madrid",
+        "source_timezone": "Europe/Madrid",
+        "progress": progress,
+    }
+    return [
+        import_consul(
+            files["proposals_2015_2019"],
+            comments_file=files["comments_2015_2019"],
+            hierarchy_file=files["hierarchy_2015_2019"],
+            **common,
+        ),
+        import_consul(files["proposals_2024_2025"], **common),
+    ]
+
+
+def import_bowling_green(
+    project: Project, data_dir: Path, progress: Progress
+) -> list[Summary]:
+    return [
+        import_polis(
+            datasets.polis_bowling_green(data_dir),
+            project_slug=project.slug,
+            attribution=BOWLING_GREEN_PROJECT.attribution,
+            language="en",
+            progress=progress,
+        )
+    ]
+
+
+def reset_demo_projects() -> int:
+    """Delete every demo project and the participants imported into it.
+
+    Imported participants are namespaced by project slug (see
+    importers.base.imported_email), so only the demo's own pseudonyms go.
+    """
+    from .importers.base import IMPORTED_EMAIL_DOMAIN
+
+    slugs = list(
+        Project.objects.filter(slug__startswith="demo-").values_list("slug", flat=True)
+    )
+    with transaction.atomic():
+        # Proposals go first: they protect their question, which the project
+        # would otherwise try to delete from under them.
+        Proposal.objects.filter(project__slug__in=slugs).delete()
+        Project.objects.filter(slug__in=slugs).delete()
+        for slug in slugs:
+            for source in ("polis", "consul"):
+                User.objects.filter(
+                    is_pseudonymous=True,
+                    email__startswith="%s-%s-" % (source, slug),
+                    email__endswith="@" + IMPORTED_EMAIL_DOMAIN,
+                ).delete()
+    logger.info("Deleted %s demo projects", len(slugs))
+    return len(slugs)

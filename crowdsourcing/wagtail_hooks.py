@@ -43,6 +43,8 @@ AUDIT_ACTIONS = {
     "crowd.selection.not_selected": _("Предложение не отобрано"),
     "crowd.implementation.update": _("Добавлен отчёт о реализации"),
     "crowd.implementation.edit": _("Исправлен отчёт о реализации"),
+    "crowd.import.polis": _("Импортирована выгрузка Polis"),
+    "crowd.import.consul": _("Импортирована выгрузка CONSUL"),
 }
 
 

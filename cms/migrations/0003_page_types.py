@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cms', '0002_home_page'),
-        ('crowdsourcing', '0002_roles_and_districts'),
+        ('crowdsourcing', '0003_domain'),
         ('wagtailcore', '0098_apitoken'),
         ('wagtailimages', '0027_image_description'),
     ]

@@ -4,6 +4,12 @@ from .implementation import (
     ImplementationStatus,
     ImplementationUpdate,
 )
+from .imports import (
+    CommentPlacement,
+    ImportedComment,
+    ImportedProposal,
+    ImportSource,
+)
 from .projects import (
     Category,
     Department,
@@ -59,10 +65,14 @@ __all__ = [
     "ImplementationUpdate",
     "Category",
     "Comment",
+    "CommentPlacement",
     "CommentState",
     "Department",
     "District",
     "Flag",
+    "ImportSource",
+    "ImportedComment",
+    "ImportedProposal",
     "ModerationAction",
     "ModerationDecision",
     "ModerationReason",

@@ -1,15 +1,24 @@
+import time
 from datetime import timedelta
+from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from crowdsourcing.demo import (
+    BOWLING_GREEN_PROJECT,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
+    MADRID_PROJECT,
     ensure_demo_accounts,
+    ensure_demo_project,
     grant_demo_project_roles,
+    import_bowling_green,
+    import_madrid,
+    reset_demo_projects,
 )
+from crowdsourcing.importers import ImportFileError, Progress, datasets
 from crowdsourcing.models import (
     Category,
     Department,
@@ -20,36 +29,133 @@ from crowdsourcing.models import (
 )
 
 
+def _assign_demo_experts(project: Project) -> None:
+    """Assign the Bowling Green proposals to the three demo experts.
+
+    Left for the merge: expert assignments come from the expert selection
+    code (issue 4), which is not in this branch. Until it is wired in here,
+    the project is in its expert selection stage with no assignments, and
+    the demo experts' queues are empty.
+    """
+
+
+def _load_pabulib_projects() -> None:
+    """Build the voting and results projects from the Pabulib files.
+
+    Left for the merge: the Pabulib import command and the ballots belong
+    to the voting issue (5). This is where the demo will create one project
+    with an open ballot and several finished ones with ResultsPages; it does
+    nothing until then.
+    """
+
+
+def _build_pages() -> None:
+    """Write the demo's editorial pages (news, rules, help) in Wagtail.
+
+    Left for the merge: the page types come from the CMS issue (6). This is
+    where the demo will create them under the home page; it does nothing
+    until then.
+    """
+
+
 class Command(BaseCommand):
     help = (
-        "Load the «Город идей» demo: demo accounts for every role and demo "
-        "projects. Safe to run twice; --reset starts over."
+        "Собирает демо «Город идей»: демо-аккаунты для каждой роли, небольшой "
+        "проект и проекты из настоящих открытых данных — обсуждение (Decide "
+        "Madrid) и экспертный отбор (Polis, Боулинг-Грин) с календарём этапов "
+        "вокруг сегодняшней даты. Повторный запуск ничего не дублирует; "
+        "--reset удаляет демо-проекты и собирает их заново."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete the demo projects first and build them again.",
+            help="Удалить демо-проекты (и импортированных в них участников) и "
+            "собрать заново.",
         )
         parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
-            help="Password for every demo account (default: %(default)s).",
+            help="Пароль всех демо-аккаунтов (по умолчанию: %(default)s).",
+        )
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            default=None,
+            help="Папка с открытыми данными (по умолчанию ../shared/data рядом "
+            "с проектом).",
+        )
+        parser.add_argument(
+            "--without-data",
+            action="store_true",
+            help="Только аккаунты и небольшой проект, без импорта данных.",
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Без полос прогресса."
         )
 
-    def handle(self, *args, reset=False, password=DEMO_PASSWORD, **options):
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        password = options["password"]
+        if options["reset"]:
+            deleted = reset_demo_projects()
+            self.stdout.write("Удалено демо-проектов: %d" % deleted)
         with transaction.atomic():
             ensure_demo_accounts(password)
-            if reset:
-                Project.objects.filter(slug__startswith="demo-").delete()
             self._ensure_city_project()
 
-        self.stdout.write(self.style.SUCCESS("Демо-данные готовы."))
+        if not options["without_data"]:
+            self._load_real_data(
+                options["data_dir"] or datasets.shared_data_dir(),
+                Progress(enabled=not options["no_progress"]),
+            )
+        _load_pabulib_projects()
+        _build_pages()
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Демо-данные готовы за %.0f с." % (time.monotonic() - started)
+            )
+        )
         self.stdout.write("Демо-аккаунты (пароль у всех: %s):" % password)
         for account in DEMO_ACCOUNTS:
             self.stdout.write(
                 "  %-24s %s" % (account.email, account.role or "Житель (resident)")
+            )
+
+    def _load_real_data(self, data_dir: Path, progress: Progress) -> None:
+        if not (data_dir / "decide_madrid").is_dir():
+            self.stdout.write(
+                self.style.WARNING(
+                    "Нет папки с открытыми данными (%s): проекты из Decide Madrid и "
+                    "Polis не собраны. Укажите её параметром --data-dir." % data_dir
+                )
+            )
+            return
+        steps = (
+            (MADRID_PROJECT, import_madrid),
+            (BOWLING_GREEN_PROJECT, import_bowling_green),
+        )
+        for spec, load in steps:
+            project, created = ensure_demo_project(spec)
+            step_started = time.monotonic()
+            try:
+                summaries = load(project, data_dir, progress)
+            except ImportFileError as error:
+                raise CommandError("%s\nНичего не записано." % error) from None
+            grant_demo_project_roles(project)
+            if spec is BOWLING_GREEN_PROJECT:
+                _assign_demo_experts(project)
+            written = sum(s.rows_written for s in summaries)
+            self.stdout.write(
+                "%s «%s»: записано строк %d за %.0f с"
+                % (
+                    "Создан проект" if created else "Проект",
+                    project.title,
+                    written,
+                    time.monotonic() - step_started,
+                )
             )
 
     def _ensure_city_project(self):
