@@ -97,7 +97,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cms", "0003_page_types"),
-        ("crowdsourcing", "0003_domain"),
+        ('crowdsourcing', '0003_domain'),
         ("wagtailcore", "0098_apitoken"),
         ("wagtailimages", "0027_image_description"),
     ]
