@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST)
 
 serve: install

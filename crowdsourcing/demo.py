@@ -277,3 +277,85 @@ def reset_demo_projects() -> int:
                 ).delete()
     logger.info("Deleted %s demo projects", len(slugs))
     return len(slugs)
+
+
+DEMO_CRITERIA = (
+    ("Польза для жителей", "Сколько людей выиграет и насколько заметно.", 2),
+    ("Реализуемость", "Можно ли сделать силами города за год-два.", 1),
+    ("Стоимость", "Чем дешевле при той же пользе, тем выше оценка.", 1),
+)
+DEMO_EXPERTS = ("expert@demo.crowd", "expert2@demo.crowd", "expert3@demo.crowd")
+DEMO_ASSIGNED_PROPOSALS = 12
+
+
+def assign_demo_experts(project: Project) -> int:
+    """Give the demo experts a queue on ``project`` and fill in some reviews.
+
+    Twelve published proposals get two experts each, round robin, so every
+    demo expert has eight assignments. The second and third experts submit
+    their first reviews so that the project team's aggregate has figures;
+    the first demo expert's queue stays untouched for the walkthrough.
+    Safe to run again: assigned proposals are skipped.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import ExpertAssignment, ProposalState, Recommendation
+    from .services import reviews
+
+    operator = User.objects.get(email="operator@demo.crowd")
+    experts = [User.objects.get(email=email) for email in DEMO_EXPERTS]
+
+    for name, description, weight in DEMO_CRITERIA:
+        if not project.criteria.filter(name=name).exists():
+            reviews.add_criterion(
+                project,
+                actor=operator,
+                name=name,
+                description=description,
+                weight=weight,
+                scale_min=1,
+                scale_max=5,
+            )
+
+    due = timezone.localdate() + timedelta(days=7)
+    proposals = list(
+        project.proposals.filter(
+            state__in=[ProposalState.PUBLISHED, ProposalState.UNDER_REVIEW]
+        ).order_by("pk")[:DEMO_ASSIGNED_PROPOSALS]
+    )
+    created = 0
+    for index, proposal in enumerate(proposals):
+        for offset in (0, 1):
+            expert = experts[(index + offset) % len(experts)]
+            if ExpertAssignment.objects.filter(
+                proposal=proposal, expert=expert
+            ).exists():
+                continue
+            reviews.assign_expert(proposal, expert, actor=operator, due_date=due)
+            created += 1
+
+    criteria = list(project.criteria.order_by("position"))
+    for expert in experts[1:]:
+        for step, assignment in enumerate(
+            ExpertAssignment.objects.filter(
+                expert=expert, proposal__project=project
+            ).order_by("pk")[:4]
+        ):
+            if hasattr(assignment, "review") and assignment.review.submitted_at:
+                continue
+            reviews.submit_review(
+                assignment,
+                reviews.ReviewInput(
+                    scores={c.pk: 2 + (step + c.position) % 4 for c in criteria},
+                    recommendation=Recommendation.SUPPORT
+                    if step % 3
+                    else Recommendation.REJECT,
+                    justification="Оценка для демонстрации: предложение "
+                    "понятно сформулировано, польза для района заметна.",
+                    no_conflict_declared=True,
+                ),
+                actor=expert,
+            )
+    return created

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from crowdsourcing.demo import (
@@ -11,6 +12,7 @@ from crowdsourcing.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     MADRID_PROJECT,
+    assign_demo_experts,
     ensure_demo_accounts,
     ensure_demo_project,
     grant_demo_project_roles,
@@ -30,13 +32,8 @@ from crowdsourcing.models import (
 
 
 def _assign_demo_experts(project: Project) -> None:
-    """Assign the Bowling Green proposals to the three demo experts.
-
-    Left for the merge: expert assignments come from the expert selection
-    code (issue 4), which is not in this branch. Until it is wired in here,
-    the project is in its expert selection stage with no assignments, and
-    the demo experts' queues are empty.
-    """
+    """Assign Bowling Green proposals to the three demo experts."""
+    assign_demo_experts(project)
 
 
 def _load_pabulib_projects() -> None:
@@ -50,12 +47,10 @@ def _load_pabulib_projects() -> None:
 
 
 def _build_pages() -> None:
-    """Write the demo's editorial pages (news, rules, help) in Wagtail.
+    """Write the demo's editorial pages: announcements, results, news."""
+    from cms.demo import build_demo_pages
 
-    Left for the merge: the page types come from the CMS issue (6). This is
-    where the demo will create them under the home page; it does nothing
-    until then.
-    """
+    build_demo_pages(list(Project.objects.public().order_by("pk")))
 
 
 class Command(BaseCommand):
@@ -94,8 +89,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="Без полос прогресса."
         )
+        parser.add_argument(
+            "--send-email",
+            action="store_true",
+            help="Отправлять письма о действиях, из которых собирается демо "
+            "(назначения экспертам и т. п.). По умолчанию письма не уходят.",
+        )
 
     def handle(self, *args, **options):
+        if options["send_email"]:
+            self._build(options)
+            return
+        # The demo replays actions (expert assignments, reviews) whose
+        # e-mails would otherwise flood the console of a newcomer.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
+        ):
+            self._build(options)
+
+    def _build(self, options):
         started = time.monotonic()
         password = options["password"]
         if options["reset"]:
