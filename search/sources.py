@@ -48,9 +48,10 @@ class EntryData:
         return (self.kind, self.object_id)
 
     def as_fields(self) -> dict:
+        """Return the SearchEntry columns (the body lives in SearchEntryText)."""
         fields = dict(self.__dict__)
-        fields.pop("kind")
-        fields.pop("object_id")
+        for name in ("kind", "object_id", "body"):
+            fields.pop(name)
         return fields
 
 

@@ -19,6 +19,7 @@ from search.documents import DiscoveryDocument, build_index
 from search.indexing import drain_outbox, index_now, schedule_index
 from search.models import EntryKind, OutboxItem, SearchEntry
 from search.query import SearchQuery, Sort
+from search.sources import EntryData
 
 from .factories import ProposalFactory
 from .search_support import LIVE_ES_URL, NO_ES_REASON
@@ -125,7 +126,7 @@ def test_mapping():
 
 def test_document_from_entry_fills_its_language_fields():
     """A Spanish entry fills title_es/body_es and the neutral fields only."""
-    entry = SearchEntry(
+    entry = EntryData(
         kind=EntryKind.PROPOSAL,
         object_id=7,
         language="es",

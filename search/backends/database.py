@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count
 
-from ..models import EntryKind, SearchEntry
+from ..models import EntryKind, SearchEntry, SearchEntryText
 from ..query import (
     FACET_COLUMNS,
     Hit,
@@ -65,6 +65,9 @@ class DatabaseBackend:
         entry, _created = SearchEntry.objects.update_or_create(
             kind=data.kind, object_id=data.object_id, defaults=data.as_fields()
         )
+        SearchEntryText.objects.update_or_create(
+            entry=entry, defaults={"body": data.body}
+        )
         self.write_text([(entry.pk, data)])
 
     def unindex(self, kind: str, object_id: int) -> None:
@@ -91,6 +94,7 @@ class DatabaseBackend:
         database's own zero-downtime swap.
         """
         self.clear_text()
+        SearchEntryText.objects.all().delete()
         SearchEntry.objects.all().delete()
         total = 0
         batch: list[EntryData] = []
@@ -200,9 +204,7 @@ class DatabaseBackend:
                 elif value != "":
                     found[name][str(value)] = count
         ids = [pk for _position, pk in sorted(page)]
-        entries = SearchEntry.objects.only(
-            "kind", "object_id", "title", "body", "url", "language", "date"
-        ).in_bulk(ids)
+        entries = SearchEntry.objects.select_related("text").in_bulk(ids)
         hits = [self.make_hit(entries[pk], terms) for pk in ids if pk in entries]
         return found, visible_hits(hits)
 

@@ -215,7 +215,8 @@ class ElasticsearchBackend:
         Raises one of UNAVAILABLE when Elasticsearch does not take it.
         """
         client = get_client()
-        entry = SearchEntry.objects.filter(kind=kind, object_id=object_id).first()
+        entries = SearchEntry.objects.select_related("text")
+        entry = entries.filter(kind=kind, object_id=object_id).first()
         doc_id = DiscoveryDocument.doc_id(kind, object_id)
         if entry is None:
             try:
@@ -266,7 +267,8 @@ class ElasticsearchBackend:
         build_index(name, stempel=stempel).create(using=client)
 
         def actions():
-            for entry in SearchEntry.objects.order_by("pk").iterator(chunk_size=2000):
+            entries = SearchEntry.objects.select_related("text").order_by("pk")
+            for entry in entries.iterator(chunk_size=2000):
                 doc = DiscoveryDocument.from_entry(entry)
                 if progress is not None:
                     progress.update(1)
