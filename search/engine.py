@@ -31,7 +31,14 @@ def similar_proposals(proposal, limit: int = 5) -> list[Hit]:
 
     For the proposal form (possible duplicates before submitting) and for
     moderators and experts looking for duplicates. A proposal that is not
-    indexed (a draft, say) has no neighbours here; callers with unsaved
-    text should search its title instead.
+    indexed (a draft, one awaiting moderation, or one not saved yet) is
+    compared by its title and text.
     """
-    return get_backend().similar(EntryKind.PROPOSAL, proposal.pk, limit)
+    backend = get_backend()
+    if proposal.pk is not None and proposal.is_public:
+        found = backend.similar(EntryKind.PROPOSAL, proposal.pk, limit)
+        if found:
+            return found
+    text = "%s %s" % (proposal.title, proposal.body)
+    hits = backend.similar_text(text, limit + 1)
+    return [hit for hit in hits if hit.object_id != proposal.pk][:limit]

@@ -407,3 +407,14 @@ def test_postgres_vector_uses_language_configuration():
 
     assert "'велосипедн':1A" in vector
     assert "'дорожк':2A" in vector
+
+
+def test_similar_proposals_for_an_unsaved_draft():
+    """The proposal form can look for duplicates before anything is saved."""
+    existing = publish(
+        title="Крытый каток в парке Горького",
+        body="Зимой нужен крытый каток с прокатом коньков.",
+    )
+    draft = Proposal(title="Каток крытый для всех", body="Построить каток с коньками.")
+
+    assert [hit.object_id for hit in similar_proposals(draft, limit=3)] == [existing.pk]

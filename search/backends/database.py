@@ -225,20 +225,29 @@ class DatabaseBackend:
         entry = SearchEntry.objects.filter(kind=kind, object_id=object_id).first()
         if entry is None:
             return []
+        text = "%s %s" % (entry.title, entry.body)
+        return self.similar_text(text, limit, exclude=entry.pk)
+
+    def similar_text(
+        self, text: str, limit: int, exclude: int | None = None
+    ) -> list[Hit]:
+        """Return public proposals sharing words with ``text``, best first.
+
+        Any of the first distinctive words may match; bm25 and ts_rank then
+        favour proposals sharing more of them, and rarer ones.
+        """
         chosen: list[str] = []
-        for word in words(f"{entry.title} {entry.title} {entry.body}"):
+        for word in words(text):
             if len(word) >= 4 and word not in ALL_STOPWORDS and word not in chosen:
                 chosen.append(word)
             if len(chosen) >= SIMILAR_TERMS:
                 break
-        if not chosen:
-            return []
-        match = self.match_clause(" ".join(chosen), any_word=True)
+        match = self.match_clause(" ".join(chosen), any_word=True) if chosen else None
         if match is None:
             return []
         source, where, params = self.source(match)
         where = where + ["e.kind = %s", "e.id <> %s"]
-        params = params + [EntryKind.PROPOSAL, entry.pk]
+        params = params + [EntryKind.PROPOSAL, exclude or 0]
         query = SearchQuery(text=" ".join(chosen), per_page=limit)
         terms = query_terms(query.text)
         return self.run(query, source, where, params, match, terms, facets=False)[1]

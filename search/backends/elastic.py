@@ -136,8 +136,11 @@ def build_suggest(text: str, index: str, limit: int) -> Search:
     return search.source(["kind", "object_id", "title", "url"])[: limit * 2]
 
 
-def build_similar(kind: str, object_id: int, index: str, limit: int) -> Search:
-    like = {"_index": index, "_id": DiscoveryDocument.doc_id(kind, object_id)}
+def build_similar(
+    kind: str, object_id: int | None, index: str, limit: int, text: str = ""
+) -> Search:
+    """More like the indexed document (kind, id), or like ``text`` if given."""
+    like = text or {"_index": index, "_id": DiscoveryDocument.doc_id(kind, object_id)}
     search = Search(index=index).query(
         Q(
             "more_like_this",
@@ -207,6 +210,10 @@ class ElasticsearchBackend:
 
     def similar(self, kind: str, object_id: int, limit: int) -> list[Hit]:
         search = build_similar(kind, object_id, alias_name(), limit)
+        return visible_hits([_hit(hit) for hit in search.using(get_client()).execute()])
+
+    def similar_text(self, text: str, limit: int, exclude=None) -> list[Hit]:
+        search = build_similar(EntryKind.PROPOSAL, None, alias_name(), limit, text)
         return visible_hits([_hit(hit) for hit in search.using(get_client()).execute()])
 
     def write(self, kind: str, object_id: int) -> None:
