@@ -19,13 +19,14 @@ import logging
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from crowdsourcing.models import Project, Proposal
 
 from .backends.database import database_backend
 from .models import EntryKind, OutboxAction, OutboxItem, SearchEntry
-from .sources import entry_for, kind_of, public_queryset
+from .sources import STAGE_CALENDAR_KEY, entry_for, kind_of, public_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def schedule_index(instance) -> None:
     kind = kind_of(instance)
     if kind is None or instance.pk is None:
         return
+    if kind == EntryKind.PROJECT:
+        transaction.on_commit(partial(cache.delete, STAGE_CALENDAR_KEY))
     if not _is_public(kind, instance):
         schedule_unindex(instance)
         return

@@ -25,7 +25,11 @@ from .factories import (
     ProposalFactory,
     QuestionFactory,
 )
-from .search_support import publish, search_backend  # noqa: F401
+from .search_support import (  # noqa: F401
+    fresh_stage_calendar,  # noqa: F401
+    publish,
+    search_backend,
+)
 
 pytestmark = pytest.mark.usefixtures("search_backend")
 

@@ -22,7 +22,11 @@ from search.query import SearchQuery, Sort
 from search.sources import EntryData
 
 from .factories import ProposalFactory
-from .search_support import LIVE_ES_URL, NO_ES_REASON
+from .search_support import (
+    LIVE_ES_URL,
+    NO_ES_REASON,
+    fresh_stage_calendar,  # noqa: F401
+)
 
 FOLDING = {
     "tokenizer": "standard",
@@ -430,3 +434,15 @@ def test_live_server_rebuild_swaps_the_alias(db, settings):
     finally:
         client.indices.delete(index="test-crowd-alias-*")
         elastic.set_client(None)
+
+
+def test_similar_body_for_unsaved_text():
+    """An unsaved draft is compared by its text, not by a document id."""
+    body = build_similar(
+        "proposal", None, "crowd-discovery", 3, "Крытый каток"
+    ).to_dict()
+
+    assert body["query"]["bool"]["must"][0]["more_like_this"]["like"] == [
+        "Крытый каток"
+    ]
+    assert body["size"] == 3

@@ -17,6 +17,7 @@ from search.sources import page_entry
 from search.text import detect_language, highlight, query_terms, stem_text
 
 from .factories import ProjectFactory, ProposalFactory
+from .search_support import fresh_stage_calendar  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
