@@ -174,7 +174,10 @@ class DatabaseBackend:
         The matching rows are gathered once (the CTE), ranked, grouped per
         facet and cut to the page, so the text index is searched only once.
         """
-        score, score_params = ("0", []) if match is None else self.score(match)
+        # Ranking every match costs more than finding it; skip it when the
+        # order does not use it.
+        ranked = match is not None and query.sort == Sort.RELEVANCE
+        score, score_params = self.score(match) if ranked else ("0", [])
         columns = ", ".join("e.%s" % c for c in FACET_COLUMNS.values())
         parts = []
         if facets:
