@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from crowdsourcing.models import Project, Proposal
+from crowdsourcing.models import Project, Proposal, ProposalState
 
 from .backends.database import database_backend
 from .models import EntryKind, OutboxAction, OutboxItem, SearchEntry
@@ -37,7 +37,8 @@ def _database():
 
 def _is_public(kind: str, instance) -> bool:
     if isinstance(instance, Proposal):
-        return instance.is_public and instance.project.is_published
+        listed = instance.is_public and instance.state != ProposalState.MERGED
+        return listed and instance.project.is_published
     if isinstance(instance, Project):
         return instance.is_published
     return public_queryset(kind).filter(pk=instance.pk).exists()

@@ -73,7 +73,9 @@ def public_queryset(kind: str) -> models.QuerySet:
     from wagtail.models import Page
 
     if kind == EntryKind.PROPOSAL:
-        return Proposal.objects.public()
+        # Listed, not merely public: a merged proposal keeps its page for
+        # old links but leaves every list, search included.
+        return Proposal.objects.listed()
     if kind == EntryKind.PROJECT:
         return Project.objects.public()
     # Depth 1 is Wagtail's invisible root; everything below it that is live
