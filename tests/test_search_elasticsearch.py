@@ -446,3 +446,15 @@ def test_similar_body_for_unsaved_text():
         "Крытый каток"
     ]
     assert body["size"] == 3
+
+
+def test_reads_fall_back_to_the_database_when_search_is_down(db, search_down):
+    """With Elasticsearch unreachable the page still answers, from the database."""
+    from search.engine import search
+
+    proposal = ProposalFactory(title="Каток в Сокольниках")
+    index_now(EntryKind.PROPOSAL, proposal.pk)
+
+    results = search(SearchQuery(text="каток"))
+
+    assert [hit.object_id for hit in results.hits] == [proposal.pk]
