@@ -81,6 +81,9 @@ def test_rebuild_and_status_commands():
     kinds = sorted(SearchEntry.objects.values_list("kind", flat=True))
     assert kinds == ["page", "project", "proposal"]
     assert search(SearchQuery(text="старое")).count == 0
+    hit = search(SearchQuery(text="подробное описание")).hits[0]
+    assert hit.kind == "proposal"
+    assert "<mark>Подробное</mark> <mark>описание</mark>" in hit.highlight
     out = StringIO()
     call_command("search_index", "status", stdout=out)
     text = out.getvalue()

@@ -116,9 +116,11 @@ class DatabaseBackend:
             SearchEntry(kind=d.kind, object_id=d.object_id, **d.as_fields())
             for d in batch
         )
-        self.write_text(
-            [(entry.pk, d) for entry, d in zip(created, batch, strict=True)]
+        pairs = list(zip(created, batch, strict=True))
+        SearchEntryText.objects.bulk_create(
+            SearchEntryText(entry=entry, body=d.body) for entry, d in pairs
         )
+        self.write_text([(entry.pk, d) for entry, d in pairs])
         if progress is not None:
             progress.update(len(batch))
         return len(batch)
