@@ -10,7 +10,8 @@ transaction:
   reaches the index.
 * An Elasticsearch write that fails is kept in the outbox (``OutboxItem``)
   and replayed by ``search_index drain``; the database write it follows is
-  never blocked or lost.
+  never blocked or lost. The commit hooks are ``robust``: an indexing error
+  is logged and never turns a committed change into a failed request.
 """
 
 from __future__ import annotations
@@ -50,14 +51,16 @@ def schedule_index(instance) -> None:
     if kind is None or instance.pk is None:
         return
     if kind == EntryKind.PROJECT:
-        transaction.on_commit(partial(cache.delete, STAGE_CALENDAR_KEY))
+        transaction.on_commit(partial(cache.delete, STAGE_CALENDAR_KEY), robust=True)
     if not _is_public(kind, instance):
         schedule_unindex(instance)
         return
-    transaction.on_commit(partial(index_now, kind, instance.pk))
+    transaction.on_commit(partial(index_now, kind, instance.pk), robust=True)
     if kind == EntryKind.PROJECT:
         # Its proposals were left out while the project was unpublished.
-        transaction.on_commit(partial(index_project_proposals, instance.pk))
+        transaction.on_commit(
+            partial(index_project_proposals, instance.pk), robust=True
+        )
 
 
 def schedule_unindex(instance) -> None:
@@ -77,9 +80,9 @@ def schedule_unindex(instance) -> None:
         else:
             proposal_ids = []
     if settings.ELASTICSEARCH_URL:
-        transaction.on_commit(partial(mirror, kind, instance.pk))
+        transaction.on_commit(partial(mirror, kind, instance.pk), robust=True)
         for pk in proposal_ids:
-            transaction.on_commit(partial(mirror, EntryKind.PROPOSAL, pk))
+            transaction.on_commit(partial(mirror, EntryKind.PROPOSAL, pk), robust=True)
 
 
 def index_now(kind: str, object_id: int) -> None:
