@@ -110,7 +110,7 @@ def _selection_reasons(proposals: list[Proposal]) -> dict[int, str]:
     The selection decision belongs to expert selection (issue 4), which is
     not in every tree; without it the page shows the proposals without
     reasons. Expected model: ``crowdsourcing.models.SelectionDecision`` with
-    ``proposal``, ``selected`` and ``reason``; the latest decision wins.
+    ``proposal``, ``outcome`` and ``reason``; the latest decision wins.
     """
     try:
         from crowdsourcing.models import SelectionDecision
@@ -118,7 +118,7 @@ def _selection_reasons(proposals: list[Proposal]) -> dict[int, str]:
         return {}
     reasons: dict[int, str] = {}
     decisions = SelectionDecision.objects.filter(
-        proposal__in=[p.pk for p in proposals], selected=True
+        proposal__in=[p.pk for p in proposals], outcome="selected"
     ).order_by("pk")
     for proposal_id, reason in decisions.values_list("proposal_id", "reason"):
         reasons[proposal_id] = reason

@@ -10,7 +10,8 @@ transaction:
   reaches the index.
 * An Elasticsearch write that fails is kept in the outbox (``OutboxItem``)
   and replayed by ``search_index drain``; the database write it follows is
-  never blocked or lost.
+  never blocked or lost. The commit hooks are ``robust``: an indexing error
+  is logged and never turns a committed change into a failed request.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import logging
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 
-from crowdsourcing.models import Project, Proposal
+from crowdsourcing.models import Project, Proposal, ProposalState
 
 from .backends.database import database_backend
 from .models import EntryKind, OutboxAction, OutboxItem, SearchEntry
-from .sources import entry_for, kind_of, public_queryset
+from .sources import STAGE_CALENDAR_KEY, entry_for, kind_of, public_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ def _database():
 
 def _is_public(kind: str, instance) -> bool:
     if isinstance(instance, Proposal):
-        return instance.is_public and instance.project.is_published
+        listed = instance.is_public and instance.state != ProposalState.MERGED
+        return listed and instance.project.is_published
     if isinstance(instance, Project):
         return instance.is_published
     return public_queryset(kind).filter(pk=instance.pk).exists()
@@ -47,13 +50,17 @@ def schedule_index(instance) -> None:
     kind = kind_of(instance)
     if kind is None or instance.pk is None:
         return
+    if kind == EntryKind.PROJECT:
+        transaction.on_commit(partial(cache.delete, STAGE_CALENDAR_KEY), robust=True)
     if not _is_public(kind, instance):
         schedule_unindex(instance)
         return
-    transaction.on_commit(partial(index_now, kind, instance.pk))
+    transaction.on_commit(partial(index_now, kind, instance.pk), robust=True)
     if kind == EntryKind.PROJECT:
         # Its proposals were left out while the project was unpublished.
-        transaction.on_commit(partial(index_project_proposals, instance.pk))
+        transaction.on_commit(
+            partial(index_project_proposals, instance.pk), robust=True
+        )
 
 
 def schedule_unindex(instance) -> None:
@@ -73,9 +80,9 @@ def schedule_unindex(instance) -> None:
         else:
             proposal_ids = []
     if settings.ELASTICSEARCH_URL:
-        transaction.on_commit(partial(mirror, kind, instance.pk))
+        transaction.on_commit(partial(mirror, kind, instance.pk), robust=True)
         for pk in proposal_ids:
-            transaction.on_commit(partial(mirror, EntryKind.PROPOSAL, pk))
+            transaction.on_commit(partial(mirror, EntryKind.PROPOSAL, pk), robust=True)
 
 
 def index_now(kind: str, object_id: int) -> None:

@@ -33,7 +33,6 @@ class SearchEntry(models.Model):
     object_id = models.PositiveBigIntegerField(_("идентификатор"))
     language = models.CharField(_("язык"), max_length=8)
     title = models.CharField(_("заголовок"), max_length=300)
-    body = models.TextField(_("текст"), blank=True)
     url = models.CharField(_("адрес"), max_length=500)
     project_id = models.BigIntegerField(_("проект"), null=True, blank=True)
     question_id = models.BigIntegerField(_("вопрос"), null=True, blank=True)
@@ -64,6 +63,34 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.object_id}"
+
+    @property
+    def body(self) -> str:
+        try:
+            return self.text.body
+        except SearchEntryText.DoesNotExist:
+            return ""
+
+
+class SearchEntryText(models.Model):
+    """The body of an entry, kept apart so the searched rows stay narrow.
+
+    A search reads the entry row of every match (facets, rank); with the
+    body inline a row filled most of a page, and a common word touched one
+    page per match. Only the page of hits reads the body, to highlight it.
+    """
+
+    entry = models.OneToOneField(
+        SearchEntry, primary_key=True, on_delete=models.CASCADE, related_name="text"
+    )
+    body = models.TextField(_("текст"), blank=True)
+
+    class Meta:
+        verbose_name = _("текст записи поискового индекса")
+        verbose_name_plural = _("тексты записей поискового индекса")
+
+    def __str__(self):
+        return str(self.entry_id)
 
 
 class OutboxAction(models.TextChoices):

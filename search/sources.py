@@ -12,12 +12,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from crowdsourcing.models import Project, Proposal, StageKind
+from crowdsourcing.models import Project, ProjectStage, Proposal, StageKind
 
 from .models import EntryKind
 from .text import detect_language
@@ -48,9 +49,10 @@ class EntryData:
         return (self.kind, self.object_id)
 
     def as_fields(self) -> dict:
+        """Return the SearchEntry columns (the body lives in SearchEntryText)."""
         fields = dict(self.__dict__)
-        fields.pop("kind")
-        fields.pop("object_id")
+        for name in ("kind", "object_id", "body"):
+            fields.pop(name)
         return fields
 
 
@@ -71,7 +73,9 @@ def public_queryset(kind: str) -> models.QuerySet:
     from wagtail.models import Page
 
     if kind == EntryKind.PROPOSAL:
-        return Proposal.objects.public()
+        # Listed, not merely public: a merged proposal keeps its page for
+        # old links but leaves every list, search included.
+        return Proposal.objects.listed()
     if kind == EntryKind.PROJECT:
         return Project.objects.public()
     # Depth 1 is Wagtail's invisible root; everything below it that is live
@@ -195,20 +199,44 @@ def count_public() -> dict[str, int]:
     return {kind: public_queryset(kind).count() for kind in EntryKind.values}
 
 
+STAGE_CALENDAR_KEY = "search:stage-calendar"
+STAGE_CALENDAR_SECONDS = 60
+
+
+def stage_calendar() -> list[tuple[int, str, object, object]]:
+    """Return (project id, kind, start, end) of every public project's stages.
+
+    Kept in the cache for a minute: calendars change rarely, and every
+    search needs them. An edit to a calendar reaches the stage facet within
+    that minute; the clock itself is applied fresh on each search.
+    """
+    calendar = cache.get(STAGE_CALENDAR_KEY)
+    if calendar is None:
+        calendar = list(
+            ProjectStage.objects.filter(project__is_published=True).values_list(
+                "project_id", "kind", "starts_at", "ends_at"
+            )
+        )
+        cache.set(STAGE_CALENDAR_KEY, calendar, STAGE_CALENDAR_SECONDS)
+    return calendar
+
+
 def project_stages(at=None) -> dict[int, str]:
     """Map each public project with a started stage to that stage's kind.
 
     A stage follows the clock, so it is never stored in the index; the stage
-    filter and facet are answered through the project instead.
+    filter and facet are answered through the project instead. The rule is
+    Project.current_stage's: the latest stage, by stage order, that started.
     """
     at = at or timezone.now()
-    stages: dict[int, str] = {}
-    projects = public_queryset(EntryKind.PROJECT).prefetch_related("stages")
-    for project in projects.only("pk"):
-        stage = project.current_stage(at)
-        if stage is not None:
-            stages[project.pk] = stage.kind
-    return stages
+    best: dict[int, tuple[int, object, str]] = {}
+    for project_id, kind, starts_at, _ends_at in stage_calendar():
+        if starts_at > at:
+            continue
+        rank = (StageKind.order(kind), starts_at, kind)
+        if project_id not in best or rank > best[project_id]:
+            best[project_id] = rank
+    return {project_id: rank[2] for project_id, rank in best.items()}
 
 
 def stage_labels() -> dict[str, str]:

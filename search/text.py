@@ -77,6 +77,7 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(fold(text))
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
     """Stem a folded word, then strip its accents.
 
@@ -167,8 +168,14 @@ def _identifier():
 
 def _highlight_words(text: str, stems: frozenset[str], language: str):
     """Yield (start, end) spans of the words of ``text`` whose stem matches."""
+    # A stem keeps the start of its word, so words starting differently from
+    # every stem are skipped before any stemming: highlighting a page of
+    # hits stays cheap even for long bodies.
+    starts = {strip_accents(s[:2]) for s in stems}
     for match in WORD_RE.finditer(text):
         word = fold(match.group())
+        if strip_accents(word[:2]) not in starts:
+            continue
         if stems.intersection(word_stems(word, language)) or (
             strip_accents(word) in stems
         ):

@@ -11,15 +11,25 @@ import os
 import uuid
 
 import pytest
+from django.core.cache import cache
 
 from crowdsourcing.models import ProposalState
 from search.indexing import index_now
 from search.models import EntryKind
+from search.sources import STAGE_CALENDAR_KEY
 
 from .factories import ProposalFactory
 
 LIVE_ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
 NO_ES_REASON = "ELASTICSEARCH_URL is not set: no live Elasticsearch server"
+
+
+@pytest.fixture(autouse=True)
+def fresh_stage_calendar():
+    """Each test builds its own projects; forget the cached calendar."""
+    cache.delete(STAGE_CALENDAR_KEY)
+    yield
+    cache.delete(STAGE_CALENDAR_KEY)
 
 
 @pytest.fixture(

@@ -25,7 +25,11 @@ from .factories import (
     ProposalFactory,
     QuestionFactory,
 )
-from .search_support import publish, search_backend  # noqa: F401
+from .search_support import (  # noqa: F401
+    fresh_stage_calendar,  # noqa: F401
+    publish,
+    search_backend,
+)
 
 pytestmark = pytest.mark.usefixtures("search_backend")
 
@@ -407,3 +411,14 @@ def test_postgres_vector_uses_language_configuration():
 
     assert "'велосипедн':1A" in vector
     assert "'дорожк':2A" in vector
+
+
+def test_similar_proposals_for_an_unsaved_draft():
+    """The proposal form can look for duplicates before anything is saved."""
+    existing = publish(
+        title="Крытый каток в парке Горького",
+        body="Зимой нужен крытый каток с прокатом коньков.",
+    )
+    draft = Proposal(title="Каток крытый для всех", body="Построить каток с коньками.")
+
+    assert [hit.object_id for hit in similar_proposals(draft, limit=3)] == [existing.pk]

@@ -19,9 +19,14 @@ from search.documents import DiscoveryDocument, build_index
 from search.indexing import drain_outbox, index_now, schedule_index
 from search.models import EntryKind, OutboxItem, SearchEntry
 from search.query import SearchQuery, Sort
+from search.sources import EntryData
 
 from .factories import ProposalFactory
-from .search_support import LIVE_ES_URL, NO_ES_REASON
+from .search_support import (
+    LIVE_ES_URL,
+    NO_ES_REASON,
+    fresh_stage_calendar,  # noqa: F401
+)
 
 FOLDING = {
     "tokenizer": "standard",
@@ -125,7 +130,7 @@ def test_mapping():
 
 def test_document_from_entry_fills_its_language_fields():
     """A Spanish entry fills title_es/body_es and the neutral fields only."""
-    entry = SearchEntry(
+    entry = EntryData(
         kind=EntryKind.PROPOSAL,
         object_id=7,
         language="es",
@@ -429,3 +434,27 @@ def test_live_server_rebuild_swaps_the_alias(db, settings):
     finally:
         client.indices.delete(index="test-crowd-alias-*")
         elastic.set_client(None)
+
+
+def test_similar_body_for_unsaved_text():
+    """An unsaved draft is compared by its text, not by a document id."""
+    body = build_similar(
+        "proposal", None, "crowd-discovery", 3, "Крытый каток"
+    ).to_dict()
+
+    assert body["query"]["bool"]["must"][0]["more_like_this"]["like"] == [
+        "Крытый каток"
+    ]
+    assert body["size"] == 3
+
+
+def test_reads_fall_back_to_the_database_when_search_is_down(db, search_down):
+    """With Elasticsearch unreachable the page still answers, from the database."""
+    from search.engine import search
+
+    proposal = ProposalFactory(title="Каток в Сокольниках")
+    index_now(EntryKind.PROPOSAL, proposal.pk)
+
+    results = search(SearchQuery(text="каток"))
+
+    assert [hit.object_id for hit in results.hits] == [proposal.pk]

@@ -17,6 +17,7 @@ from search.sources import page_entry
 from search.text import detect_language, highlight, query_terms, stem_text
 
 from .factories import ProjectFactory, ProposalFactory
+from .search_support import fresh_stage_calendar  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,9 @@ def test_rebuild_and_status_commands():
     kinds = sorted(SearchEntry.objects.values_list("kind", flat=True))
     assert kinds == ["page", "project", "proposal"]
     assert search(SearchQuery(text="старое")).count == 0
+    hit = search(SearchQuery(text="подробное описание")).hits[0]
+    assert hit.kind == "proposal"
+    assert "<mark>Подробное</mark> <mark>описание</mark>" in hit.highlight
     out = StringIO()
     call_command("search_index", "status", stdout=out)
     text = out.getvalue()
@@ -121,3 +125,35 @@ def test_highlight_fragment_cuts_around_the_first_hit():
     assert html.endswith("…")
     assert "<mark>фонтан</mark>" in html
     assert len(html) < 120
+
+
+def test_publishing_and_unpublishing_a_page_updates_the_index(
+    django_capture_on_commit_callbacks,
+):
+    """Wagtail's publish and unpublish reach the index through its signals."""
+    home = home_page()
+    home.intro = "<p>Новости благоустройства</p>"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        home.save_revision().publish()
+    assert [h.object_id for h in search(SearchQuery(text="благоустройство")).hits] == [
+        home.pk
+    ]
+
+    home.unpublish()
+    assert search(SearchQuery(text="благоустройство")).count == 0
+
+
+def test_merged_proposal_leaves_search(django_capture_on_commit_callbacks):
+    """A merged proposal keeps its page but is no longer found."""
+    target = ProposalFactory(title="Каток во дворе")
+    merged = ProposalFactory(title="Каток у школы")
+    index_now(EntryKind.PROPOSAL, target.pk)
+    index_now(EntryKind.PROPOSAL, merged.pk)
+
+    merged.state = ProposalState.MERGED
+    merged.merged_into = target
+    merged.save()
+    schedule_index(merged)
+
+    assert [h.object_id for h in search(SearchQuery(text="каток")).hits] == [target.pk]

@@ -8,7 +8,10 @@ from django.urls import reverse
 from crowdsourcing.models import ProposalState
 
 from .factories import CategoryFactory
-from .search_support import publish
+from .search_support import (
+    fresh_stage_calendar,  # noqa: F401
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -20,14 +20,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from datetime import UTC
 
 from django.db import connection, transaction
 from django.db.models import Count
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from ..models import EntryKind, SearchEntry
+from ..models import EntryKind, SearchEntry, SearchEntryText
 from ..query import (
     FACET_COLUMNS,
     Hit,
@@ -53,7 +50,6 @@ from .common import stage_facet, stage_project_ids, visible_hits
 logger = logging.getLogger(__name__)
 
 TABLE = SearchEntry._meta.db_table
-HIT_COLUMNS = "e.id, e.kind, e.object_id, e.title, e.body, e.url, e.language, e.date"
 FRAGMENT = 220
 SIMILAR_TERMS = 12
 
@@ -68,6 +64,9 @@ class DatabaseBackend:
     def index(self, data: EntryData) -> None:
         entry, _created = SearchEntry.objects.update_or_create(
             kind=data.kind, object_id=data.object_id, defaults=data.as_fields()
+        )
+        SearchEntryText.objects.update_or_create(
+            entry=entry, defaults={"body": data.body}
         )
         self.write_text([(entry.pk, data)])
 
@@ -95,6 +94,7 @@ class DatabaseBackend:
         database's own zero-downtime swap.
         """
         self.clear_text()
+        SearchEntryText.objects.all().delete()
         SearchEntry.objects.all().delete()
         total = 0
         batch: list[EntryData] = []
@@ -105,16 +105,22 @@ class DatabaseBackend:
                 batch = []
         if batch:
             total += self._write_batch(batch, progress)
+        self.after_rebuild()
         return total
+
+    def after_rebuild(self) -> None:
+        """Let the database refresh what it knows about the new rows."""
 
     def _write_batch(self, batch: list[EntryData], progress) -> int:
         created = SearchEntry.objects.bulk_create(
             SearchEntry(kind=d.kind, object_id=d.object_id, **d.as_fields())
             for d in batch
         )
-        self.write_text(
-            [(entry.pk, d) for entry, d in zip(created, batch, strict=True)]
+        pairs = list(zip(created, batch, strict=True))
+        SearchEntryText.objects.bulk_create(
+            SearchEntryText(entry=entry, body=d.body) for entry, d in pairs
         )
+        self.write_text([(entry.pk, d) for entry, d in pairs])
         if progress is not None:
             progress.update(len(batch))
         return len(batch)
@@ -137,11 +143,11 @@ class DatabaseBackend:
         stages = project_stages()
         where, params = self.filter_clause(query.filters, stages)
         source, match_where, match_params = self.source(match)
-        where = match_where + where
-        params = match_params + params
-        facets = self.facets(source, where, params, stages)
+        facets, hits = self.run(
+            query, source, match_where + where, match_params + params, match, terms
+        )
         count = sum(facets.get("type", {}).values())
-        hits = self.hits(query, source, where, params, match, terms) if count else []
+        facets["stage"] = stage_facet(facets["project"], stages)
         return SearchResults(query=query, count=count, hits=hits, facets=facets)
 
     def filter_clause(self, filters: dict[str, str], stages: dict[int, str]):
@@ -156,67 +162,67 @@ class DatabaseBackend:
                 params.append(int(value) if value.isdigit() else value)
         return where, params
 
-    def facets(self, source, where, params, stages) -> dict[str, dict[str, int]]:
-        """Count every facet over the matching entries in one statement."""
-        selects = [
-            "SELECT '%s', %s, COUNT(*) FROM m WHERE %s IS NOT NULL GROUP BY %s"
-            % (name, self.as_text(column), column, column)
-            for name, column in FACET_COLUMNS.items()
-        ]
-        sql = "WITH m AS MATERIALIZED (SELECT %s FROM %s%s) %s" % (
-            ", ".join("e.%s" % column for column in FACET_COLUMNS.values()),
-            source,
-            self.where_sql(where),
-            " UNION ALL ".join(selects),
-        )
-        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_COLUMNS}
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for name, value, count in cursor.fetchall():
-                if value != "":
-                    facets[name][str(value)] = count
-        facets["stage"] = stage_facet(facets["project"], stages)
-        return facets
+    def order_sql(self, query: SearchQuery, match) -> str:
+        newest = "date DESC NULLS LAST, id DESC"
+        if query.sort == Sort.SUPPORTED:
+            return "support_count DESC, " + newest
+        if query.sort == Sort.NEWEST or match is None:
+            return newest
+        return "score %s, %s" % (self.score_direction, newest)
 
-    def hits(self, query, source, where, params, match, terms) -> list[Hit]:
-        order = {
-            Sort.NEWEST: "e.date DESC NULLS LAST, e.id DESC",
-            Sort.SUPPORTED: "e.support_count DESC, e.date DESC NULLS LAST, e.id DESC",
-        }.get(query.sort)
-        score, score_params = ("0", []) if match is None else self.score(match)
-        if order is None:
-            order = (
-                self.score_order() if match is not None else "e.date DESC NULLS LAST"
-            ) + ", e.id DESC"
-        sql = "SELECT %s, %s FROM %s%s ORDER BY %s LIMIT %%s OFFSET %%s" % (
-            HIT_COLUMNS,
-            score,
-            source,
-            self.where_sql(where),
-            order,
+    def run(self, query, source, where, params, match, terms, facets=True):
+        """Count the facets and pick one page of hits in a single statement.
+
+        The matching rows are gathered once (the CTE), ranked, grouped per
+        facet and cut to the page, so the text index is searched only once.
+        """
+        # Ranking every match costs more than finding it; skip it when the
+        # order does not use it.
+        ranked = match is not None and query.sort == Sort.RELEVANCE
+        score, score_params = self.score(match) if ranked else ("0", [])
+        columns = ", ".join("e.%s" % c for c in FACET_COLUMNS.values())
+        parts = []
+        if facets:
+            parts = [
+                "SELECT '%s', %s, COUNT(*) FROM m WHERE %s IS NOT NULL GROUP BY %s"
+                % (name, self.as_text(column), column, column)
+                for name, column in FACET_COLUMNS.items()
+            ]
+        order = self.order_sql(query, match)
+        parts.append(
+            "SELECT '#hit', %s, ROW_NUMBER() OVER (ORDER BY %s) FROM "
+            "(SELECT id, score, date, support_count FROM m ORDER BY %s "
+            "LIMIT %%s OFFSET %%s) AS page" % (self.as_text("id"), order, order)
         )
+        sql = (
+            "WITH m AS MATERIALIZED (SELECT e.id, %s, e.date, e.support_count, "
+            "%s AS score FROM %s%s) %s"
+            % (columns, score, source, self.where_sql(where), " UNION ALL ".join(parts))
+        )
+        found: dict[str, dict[str, int]] = {name: {} for name in FACET_COLUMNS}
+        page: list[tuple[int, int]] = []
         with connection.cursor() as cursor:
             cursor.execute(sql, score_params + params + [query.per_page, query.offset])
-            rows = cursor.fetchall()
-        return visible_hits([self.make_hit(row, terms) for row in rows])
+            for name, value, count in cursor.fetchall():
+                if name == "#hit":
+                    page.append((count, int(value)))
+                elif value != "":
+                    found[name][str(value)] = count
+        ids = [pk for _position, pk in sorted(page)]
+        entries = SearchEntry.objects.select_related("text").in_bulk(ids)
+        hits = [self.make_hit(entries[pk], terms) for pk in ids if pk in entries]
+        return found, visible_hits(hits)
 
-    def make_hit(self, row, terms) -> Hit:
-        _pk, kind, object_id, title, body, url, language, date, score = row
-        if isinstance(date, str):
-            # SQLite hands raw SQL its text form, in UTC.
-            date = parse_datetime(date)
-        if date is not None and timezone.is_naive(date):
-            date = timezone.make_aware(date, UTC)
+    def make_hit(self, entry: SearchEntry, terms) -> Hit:
         return Hit(
-            kind=kind,
-            object_id=object_id,
-            title=title,
-            url=url,
-            language=language,
-            date=date,
-            title_html=highlight(title, terms, language),
-            highlight=highlight(body, terms, language, fragment=FRAGMENT),
-            score=float(score or 0),
+            kind=entry.kind,
+            object_id=entry.object_id,
+            title=entry.title,
+            url=entry.url,
+            language=entry.language,
+            date=entry.date,
+            title_html=highlight(entry.title, terms, entry.language),
+            highlight=highlight(entry.body, terms, entry.language, fragment=FRAGMENT),
         )
 
     def similar(self, kind: str, object_id: int, limit: int) -> list[Hit]:
@@ -224,22 +230,32 @@ class DatabaseBackend:
         entry = SearchEntry.objects.filter(kind=kind, object_id=object_id).first()
         if entry is None:
             return []
+        text = "%s %s" % (entry.title, entry.body)
+        return self.similar_text(text, limit, exclude=entry.pk)
+
+    def similar_text(
+        self, text: str, limit: int, exclude: int | None = None
+    ) -> list[Hit]:
+        """Return public proposals sharing words with ``text``, best first.
+
+        Any of the first distinctive words may match; bm25 and ts_rank then
+        favour proposals sharing more of them, and rarer ones.
+        """
         chosen: list[str] = []
-        for word in words(f"{entry.title} {entry.title} {entry.body}"):
+        for word in words(text):
             if len(word) >= 4 and word not in ALL_STOPWORDS and word not in chosen:
                 chosen.append(word)
             if len(chosen) >= SIMILAR_TERMS:
                 break
-        if not chosen:
-            return []
-        match = self.match_clause(" ".join(chosen), any_word=True)
+        match = self.match_clause(" ".join(chosen), any_word=True) if chosen else None
         if match is None:
             return []
         source, where, params = self.source(match)
         where = where + ["e.kind = %s", "e.id <> %s"]
-        params = params + [EntryKind.PROPOSAL, entry.pk]
+        params = params + [EntryKind.PROPOSAL, exclude or 0]
         query = SearchQuery(text=" ".join(chosen), per_page=limit)
-        return self.hits(query, source, where, params, match, query_terms(query.text))
+        terms = query_terms(query.text)
+        return self.run(query, source, where, params, match, terms, facets=False)[1]
 
     @staticmethod
     def where_sql(where: list[str]) -> str:
@@ -252,6 +268,8 @@ class DatabaseBackend:
 
 class SQLiteBackend(DatabaseBackend):
     name = "sqlite-fts5"
+    # bm25() is negative; the best match is the lowest.
+    score_direction = "ASC"
 
     def write_text(self, rows: list[tuple[int, EntryData]]) -> None:
         with connection.cursor() as cursor:
@@ -301,9 +319,6 @@ class SQLiteBackend(DatabaseBackend):
         # Title words weigh four times the body's, as the ES field boosts do.
         return "bm25(search_fts, 4.0, 1.0)", []
 
-    def score_order(self) -> str:
-        return "9 ASC, e.date DESC NULLS LAST"
-
     def suggest(self, text: str, limit: int) -> list[Suggestion]:
         match = self.match_clause(text, prefix=True)
         if match is None:
@@ -343,6 +358,7 @@ def pg_text(text: str, language: str) -> str:
 
 class PostgreSQLBackend(DatabaseBackend):
     name = "postgresql-fts"
+    score_direction = "DESC"
 
     def __init__(self):
         self._lexemes: dict[tuple[str, str], str] = {}
@@ -371,6 +387,12 @@ class PostgreSQLBackend(DatabaseBackend):
 
     def delete_text(self, ids: list[int]) -> None:
         """The vector lives on the entry row, which the caller deletes."""
+
+    def after_rebuild(self) -> None:
+        # Fresh statistics keep the planner on the GIN index for rare words
+        # and off it for very common ones.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE %s" % TABLE)
 
     def clear_text(self) -> None:
         """The vectors go with the entry rows."""
@@ -437,9 +459,6 @@ class PostgreSQLBackend(DatabaseBackend):
 
     def score(self, match):
         return "ts_rank(e.search_vector, %s::tsquery)", [match]
-
-    def score_order(self) -> str:
-        return "9 DESC, e.date DESC NULLS LAST"
 
     def suggest(self, text: str, limit: int) -> list[Suggestion]:
         match = self.match_clause(text, prefix=True)

@@ -136,8 +136,11 @@ def build_suggest(text: str, index: str, limit: int) -> Search:
     return search.source(["kind", "object_id", "title", "url"])[: limit * 2]
 
 
-def build_similar(kind: str, object_id: int, index: str, limit: int) -> Search:
-    like = {"_index": index, "_id": DiscoveryDocument.doc_id(kind, object_id)}
+def build_similar(
+    kind: str, object_id: int | None, index: str, limit: int, text: str = ""
+) -> Search:
+    """More like the indexed document (kind, id), or like ``text`` if given."""
+    like = text or {"_index": index, "_id": DiscoveryDocument.doc_id(kind, object_id)}
     search = Search(index=index).query(
         Q(
             "more_like_this",
@@ -209,13 +212,18 @@ class ElasticsearchBackend:
         search = build_similar(kind, object_id, alias_name(), limit)
         return visible_hits([_hit(hit) for hit in search.using(get_client()).execute()])
 
+    def similar_text(self, text: str, limit: int, exclude=None) -> list[Hit]:
+        search = build_similar(EntryKind.PROPOSAL, None, alias_name(), limit, text)
+        return visible_hits([_hit(hit) for hit in search.using(get_client()).execute()])
+
     def write(self, kind: str, object_id: int) -> None:
         """Copy the entry of (kind, id) to Elasticsearch, or delete its doc.
 
         Raises one of UNAVAILABLE when Elasticsearch does not take it.
         """
         client = get_client()
-        entry = SearchEntry.objects.filter(kind=kind, object_id=object_id).first()
+        entries = SearchEntry.objects.select_related("text")
+        entry = entries.filter(kind=kind, object_id=object_id).first()
         doc_id = DiscoveryDocument.doc_id(kind, object_id)
         if entry is None:
             try:
@@ -266,7 +274,8 @@ class ElasticsearchBackend:
         build_index(name, stempel=stempel).create(using=client)
 
         def actions():
-            for entry in SearchEntry.objects.order_by("pk").iterator(chunk_size=2000):
+            entries = SearchEntry.objects.select_related("text").order_by("pk")
+            for entry in entries.iterator(chunk_size=2000):
                 doc = DiscoveryDocument.from_entry(entry)
                 if progress is not None:
                     progress.update(1)

@@ -1,6 +1,8 @@
 """Create the full-text structures of the database fallback.
 
-PostgreSQL gets a GIN index over ``search_vector``; SQLite gets the FTS5
+PostgreSQL gets a GIN index over ``search_vector``, without the pending
+list (fastupdate): entries change one at a time, and a long pending list made
+every search scan it (10 ms for a rare word over 100,000 proposals); SQLite gets the FTS5
 table ``search_fts`` whose rowid is the SearchEntry id. Each database skips
 the other's structure, so the same migration runs on both. This file holds
 no schema of the models and can stay as it is when schema migrations are
@@ -15,7 +17,7 @@ FTS_CREATE = (
 )
 GIN_CREATE = (
     "CREATE INDEX IF NOT EXISTS search_entry_vector_gin "
-    "ON search_searchentry USING gin (search_vector)"
+    "ON search_searchentry USING gin (search_vector) WITH (fastupdate = off)"
 )
 
 

@@ -2,6 +2,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -124,6 +125,9 @@ class Command(BaseCommand):
             )
         _load_pabulib_projects()
         _build_pages()
+        # The importers write rows in bulk without the services' indexing
+        # hooks; one rebuild makes search match what was loaded.
+        call_command("search_index", "rebuild", no_progress=options["no_progress"])
 
         self.stdout.write(
             self.style.SUCCESS(
