@@ -31,6 +31,7 @@ from ..models import (
     ProposalState,
     Rating,
 )
+from ..models.proposals import InvalidTransition
 from ..notifications import notify
 from . import PermissionDenied, ServiceError
 from .audit import record
@@ -93,7 +94,10 @@ def _decide_proposal(
     proposal = _locked(proposal)
     _require_moderator(moderator, proposal.project)
     _require_reason(action, reason)
-    proposal.transition_to(new_state)
+    try:
+        proposal.transition_to(new_state)
+    except InvalidTransition as error:
+        raise ServiceError(error.messages[0], code="invalid_transition") from None
     update = ["state", "updated_at", *extra_fields]
     for name, value in extra_fields.items():
         setattr(proposal, name, value)
