@@ -13,9 +13,8 @@ from crowdsourcing.models import (
     ProposalState,
     Rating,
 )
-from crowdsourcing.services import PermissionDenied, ServiceError
+from crowdsourcing.services import PermissionDenied, ServiceError, moderation
 from crowdsourcing.services import comments as comment_services
-from crowdsourcing.services import moderation
 
 from .factories import (
     CommentFactory,

@@ -17,9 +17,8 @@ from crowdsourcing.models import (
     StageKind,
 )
 from crowdsourcing.roles import Role
-from crowdsourcing.services import ServiceError
+from crowdsourcing.services import ServiceError, moderation
 from crowdsourcing.services import comments as comment_services
-from crowdsourcing.services import moderation
 from crowdsourcing.services import proposals as proposal_services
 
 from .factories import (

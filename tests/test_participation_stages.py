@@ -97,9 +97,9 @@ def test_form_follows_the_clock(client, project, moment, status):
                 "submit": "1",
             },
         )
-    assert response.status_code == status, response.get('Location')
+    assert response.status_code == status, response.get("Location")
     if status == 302:
-        assert response['Location'] == '/my/proposals/'
+        assert response["Location"] == "/my/proposals/"
     assert Proposal.objects.count() == (1 if status == 302 else 0)
     if status == 403:
         assert "Приём предложений в этом проекте сейчас не идёт" in (
@@ -129,6 +129,7 @@ def test_current_stage_follows_the_clock():
     assert project.current_stage(datetime(2027, 1, 1, tzinfo=MSK)).kind == (
         StageKind.DISCUSSION
     )
-    assert project.is_stage_open(
-        StageKind.DISCUSSION, datetime(2027, 1, 1, tzinfo=MSK)
-    ) is False
+    assert (
+        project.is_stage_open(StageKind.DISCUSSION, datetime(2027, 1, 1, tzinfo=MSK))
+        is False
+    )

@@ -216,7 +216,9 @@ def test_rating_buttons_set_change_and_withdraw(client, resident):
 def test_flag_form_on_a_proposal(client, resident):
     proposal = ProposalFactory()
     client.force_login(resident)
-    client.post(f"/proposals/{proposal.pk}/flag/", {"reason": "spam", "note": "Реклама"})
+    client.post(
+        f"/proposals/{proposal.pk}/flag/", {"reason": "spam", "note": "Реклама"}
+    )
     flag = proposal.flags.get()
     assert (flag.user, flag.reason, flag.note) == (resident, "spam", "Реклама")
 

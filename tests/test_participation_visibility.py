@@ -153,13 +153,15 @@ def test_hidden_comment_is_absent_from_page_and_count(client, setup):
     # Its author and the project's moderator still read it.
     for user in (commenter, setup["moderator"]):
         client.force_login(user)
-        assert "Грубый скрытый текст" in client.get(
-            proposal.get_absolute_url()
-        ).content.decode()
+        assert (
+            "Грубый скрытый текст"
+            in client.get(proposal.get_absolute_url()).content.decode()
+        )
     client.force_login(setup["other_moderator"])
-    assert "Грубый скрытый текст" not in client.get(
-        proposal.get_absolute_url()
-    ).content.decode()
+    assert (
+        "Грубый скрытый текст"
+        not in client.get(proposal.get_absolute_url()).content.decode()
+    )
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
