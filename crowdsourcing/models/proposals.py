@@ -106,7 +106,9 @@ def _count_subquery(model, **filters):
         model.objects.filter(proposal=OuterRef("pk"), **filters)
         .order_by()
         .values("proposal")
-        .annotate(n=Count("pk"))
+        # COUNT(*) lets PostgreSQL answer from the (proposal, value) and
+        # (proposal, state) indexes without reading the table.
+        .annotate(n=Count("*"))
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
