@@ -274,3 +274,27 @@ def test_merge_moves_supporters_to_the_target():
     assert sorted(
         Rating.objects.filter(proposal=target).values_list("user_id", "value")
     ) == sorted([(both.pk, -1), (only_source.pk, 1)])
+
+
+def test_operator_opens_every_catalogue_screen(client, operator, two_projects):
+    """The admin catalogues render for an operator, with the stage calendar
+    inline on the project form."""
+    client.force_login(operator)
+    for url in (
+        "/admin/crowdsourcing/project/",
+        "/admin/crowdsourcing/project/create/",
+        f"/admin/crowdsourcing/project/edit/{two_projects['b'].pk}/",
+        "/admin/crowdsourcing/question/",
+        "/admin/crowdsourcing/department/",
+        "/admin/crowdsourcing/category/",
+        "/admin/crowdsourcing/district/",
+        "/admin/crowdsourcing/moderationreason/",
+        "/admin/moderation/",
+        "/admin/moderation/comments/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    edit = client.get(f"/admin/crowdsourcing/project/edit/{two_projects['b'].pk}/")
+    assert "stages-TOTAL_FORMS" in edit.content.decode()
+    reasons = client.get("/admin/crowdsourcing/moderationreason/").content.decode()
+    assert "Не относится к вопросам проекта" in reasons
