@@ -62,6 +62,21 @@ def test_twenty_parallel_ratings_by_one_resident_leave_one_row():
     assert Rating.objects.get(proposal=proposal, user=resident).value == 1
     counted = Proposal.objects.with_counts().get(pk=proposal.pk)
     assert (counted.support_count, counted.oppose_count) == (1, 0)
+    assert counted.support_tally == 1
+
+
+def test_parallel_ratings_by_many_residents_keep_the_tally_exact():
+    """Twenty residents at once: the ordering tally ends at exactly twenty."""
+    proposal = ProposalFactory()
+    residents = [UserFactory() for _ in range(THREADS)]
+    errors = run_in_threads(
+        lambda i: proposal_services.rate_proposal(residents[i], proposal, 1),
+        THREADS,
+    )
+    assert errors == []
+    proposal.refresh_from_db()
+    assert proposal.support_tally == THREADS
+    assert Rating.objects.filter(proposal=proposal).count() == THREADS
 
 
 def test_parallel_mixed_ratings_leave_one_row_with_one_of_the_values():

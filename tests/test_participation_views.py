@@ -1,6 +1,7 @@
 """The resident site: proposal form, list, page, comments, ratings, limits."""
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 
 from crowdsourcing.models import Comment, Proposal, ProposalState, Rating, StageKind
@@ -160,6 +161,8 @@ def test_list_sorts_and_filters(client):
     RatingFactory(proposal=quiet, value=-1)
     CommentFactory(proposal=talked)
     CommentFactory(proposal=talked)
+    # The factories write rows directly, as an import would: recount.
+    call_command("recount_proposals", verbosity=0)
     url = f"/projects/{question.project.slug}/proposals/"
 
     def titles(query):
@@ -248,3 +251,32 @@ def test_rate_limits_per_resident(resident):
             title="Второе за час",
             body=BODY,
         )
+
+
+def test_services_keep_the_ordering_tallies_counted_from_rows(resident):
+    """Ratings, comments and their hiding recount the tallies at once."""
+    from crowdsourcing.services import moderation
+
+    from .factories import ModerationReasonFactory
+    from .participation import make_moderator
+
+    proposal = ProposalFactory()
+    proposal_services.rate_proposal(resident, proposal, 1)
+    proposal_services.rate_proposal(UserFactory(), proposal, -1)
+    comment = comment_services.add_comment(resident, proposal, "Согласен")
+    proposal.refresh_from_db()
+    assert (proposal.support_tally, proposal.comment_tally) == (1, 1)
+    moderation.hide_comment(
+        make_moderator(proposal.project), comment, ModerationReasonFactory()
+    )
+    proposal_services.withdraw_rating(resident, proposal)
+    proposal.refresh_from_db()
+    assert (proposal.support_tally, proposal.comment_tally) == (0, 0)
+
+
+def test_recount_command_repairs_tallies():
+    proposal = ProposalFactory(support_tally=40, comment_tally=7)
+    RatingFactory(proposal=proposal)
+    call_command("recount_proposals", verbosity=0)
+    proposal.refresh_from_db()
+    assert (proposal.support_tally, proposal.comment_tally) == (1, 0)

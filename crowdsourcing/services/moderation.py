@@ -35,6 +35,7 @@ from ..models.proposals import InvalidTransition
 from ..notifications import notify
 from . import PermissionDenied, ServiceError
 from .audit import record
+from .proposals import recount
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ def merge_proposal(
     Rating.objects.filter(proposal=merged).exclude(user_id__in=already).exclude(
         user_id=into.author_id
     ).update(proposal=into)
+    recount(merged.pk, into.pk)
     record(into, "crowd.proposal.merge", user=moderator, data={"from": merged.pk})
     schedule_index(into)
     return merged
@@ -252,6 +254,7 @@ def _decide_comment(
     comment.state = state
     comment.save(update_fields=["state"])
     comment.flags.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    recount(comment.proposal_id)
     decision = ModerationDecision.objects.create(
         moderator=moderator, comment=comment, action=action, reason=reason, note=note
     )

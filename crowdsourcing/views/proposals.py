@@ -32,17 +32,13 @@ from ..services import ServiceError
 from ..services import proposals as proposal_services
 
 PAGE_SIZE = 20
-# Known shortcoming: "most supported" and "most discussed" count the ratings
-# or comments of every listed proposal of the project before PostgreSQL can
-# pick a page, so with ~100,000 proposals in one project those two sorts
-# take about a second (bench/proposals_bench.py); "newest" stays fast. A
-# per-proposal tally table, updated by the rating and comment services in
-# the same transaction and corrected by a recount command, would let these
-# sorts use an index while the numbers shown stay counted from rows.
+# The count-ordered sorts use the tallies the services keep (recounted from
+# rows on every change) so that an index serves them; the numbers shown are
+# still annotated from rows.
 SORT_ORDERS = {
     "new": ("-created_at", "-id"),
-    "supported": ("-support_count", "-created_at", "-id"),
-    "discussed": ("-comment_count", "-created_at", "-id"),
+    "supported": ("-support_tally", "-created_at", "-id"),
+    "discussed": ("-comment_tally", "-created_at", "-id"),
 }
 
 
