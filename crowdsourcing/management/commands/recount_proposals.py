@@ -25,4 +25,5 @@ class Command(BaseCommand):
                 done += recount_tallies(ids[start : start + batch])
             if options["verbosity"] > 1:
                 self.stdout.write(f"{done} / {len(ids)}")
-        self.stdout.write(self.style.SUCCESS(f"Recounted {done} proposals."))
+        if options["verbosity"] > 0:
+            self.stdout.write(self.style.SUCCESS(f"Recounted {done} proposals."))
