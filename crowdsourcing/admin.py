@@ -121,7 +121,8 @@ class ProjectAdmin(ModelAdmin):
     menu_label = _("Проекты")
     menu_icon = "list-ul"
     list_display = ("title", "department", "current_stage_label", "is_published")
-    list_filter = ("department", "is_published")
+    # Foreign-key filters need django.contrib.admin, which is not installed.
+    list_filter = ("is_published",)
     search_fields = ("title",)
     permission_helper_class = ProjectPermissionHelper
     edit_handler = ObjectList(
@@ -176,8 +177,7 @@ class QuestionAdmin(ModelAdmin):
     menu_label = _("Вопросы")
     menu_icon = "help"
     list_display = ("title", "project", "position")
-    list_filter = ("project",)
-    search_fields = ("title",)
+    search_fields = ("title", "project__title")
     permission_helper_class = ProjectScopedPermissionHelper
     edit_handler = ObjectList(
         [

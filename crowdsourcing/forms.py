@@ -45,7 +45,13 @@ class ProposalForm(forms.ModelForm):
                     "символов (сейчас %(show_value)d)."
                 ),
             },
-            "body": {"required": _("Опишите предложение.")},
+            "body": {
+                "required": _("Опишите предложение."),
+                "max_length": _(
+                    "Текст слишком длинный: не больше %(limit_value)d символов "
+                    "(сейчас %(show_value)d)."
+                ),
+            },
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 

@@ -52,7 +52,7 @@ def expected(action: str, role: str, stage: str) -> bool:
     if action == "submit":
         return stage == StageKind.PROPOSALS and role in PARTICIPANTS
     if action == "comment":
-        return stage == StageKind.DISCUSSION and role in PARTICIPANTS - {"author"}
+        return stage == StageKind.DISCUSSION and role in PARTICIPANTS
     if action == "rate":
         return stage == StageKind.DISCUSSION and role in PARTICIPANTS - {"author"}
     if action == "flag_proposal":

@@ -101,7 +101,7 @@ def test_admin_queue_and_review_are_inert(client, hostile_proposal):
     assert live_markup(html) == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_decision_email_is_inert(hostile_proposal):
     """The HTML part escapes the moderator's note; the text part is plain."""
     hostile_proposal.state = ProposalState.SUBMITTED

@@ -164,7 +164,7 @@ def test_hidden_comment_is_absent_from_page_and_count(client, setup):
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_hiding_and_rejecting_unindex_after_commit():
     """Search is told to drop the proposal, after commit, on every decision
     that makes it non-public, and to index it on publish and restore."""

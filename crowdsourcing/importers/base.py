@@ -631,3 +631,11 @@ def detect_language(texts: Iterable[str], fallback: str = "ru") -> str:
         return fallback
     language, _score = py3langid.classify(sample)
     return language
+
+
+def recount_project_tallies(slug: str) -> int:
+    """Recount the sort tallies of one project's proposals from their rows."""
+    from ..models import Proposal
+    from ..models.proposals import recount_tallies
+
+    return recount_tallies(Proposal.objects.filter(project__slug=slug).values("pk"))

@@ -67,6 +67,7 @@ from .base import (
     detect_language,
     parse_count,
     parse_int,
+    recount_project_tallies,
 )
 from .consul_write import UNKNOWN_AUTHOR, ConsulWriter
 from .text import shorten, to_text
@@ -454,6 +455,8 @@ def import_consul(
             placements,
             Path(comments_file).name if comments_file else "",
         )
+        # Rows went in without the services; the list's sort tallies follow.
+        recount_project_tallies(slug)
     summary.finish()
     logger.info(
         "CONSUL import of %s: %s rows written in %.1fs",

@@ -67,6 +67,7 @@ from .base import (
     insert_rows,
     parse_count,
     parse_int,
+    recount_project_tallies,
 )
 from .text import shorten, tidy
 
@@ -258,6 +259,8 @@ def import_polis(
             summary,
             progress,
         )
+        # Rows went in without the services; the list's sort tallies follow.
+        recount_project_tallies(project_slug or default_slug(export))
     summary.finish()
     logger.info(
         "Polis import of %s: %s rows written in %.1fs",

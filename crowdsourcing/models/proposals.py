@@ -101,12 +101,22 @@ class ProposalQuerySet(models.QuerySet):
         )
 
 
+def recount_tallies(proposal_ids) -> int:
+    """Set the ordering tallies of ``proposal_ids`` from their rows."""
+    return Proposal.objects.filter(pk__in=proposal_ids).update(
+        support_tally=_count_subquery(Rating, value=1),
+        comment_tally=_count_subquery(Comment, state=CommentState.VISIBLE),
+    )
+
+
 def _count_subquery(model, **filters):
     rows = (
         model.objects.filter(proposal=OuterRef("pk"), **filters)
         .order_by()
         .values("proposal")
-        .annotate(n=Count("pk"))
+        # COUNT(*) lets PostgreSQL answer from the (proposal, value) and
+        # (proposal, state) indexes without reading the table.
+        .annotate(n=Count("*"))
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
@@ -208,6 +218,13 @@ class Proposal(models.Model):
     submitted_at = models.DateTimeField(_("отправлено"), null=True, blank=True)
     published_at = models.DateTimeField(_("опубликовано"), null=True, blank=True)
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+    # Only for ordering lists by support or discussion through an index:
+    # what people read is always counted from rows (with_counts). Services
+    # recount these from rows, under a row lock, whenever a rating or a
+    # comment's visibility changes; `manage.py recount_proposals` recounts
+    # them all after a bulk import.
+    support_tally = models.IntegerField(_("поддержка (для сортировки)"), default=0)
+    comment_tally = models.IntegerField(_("комментарии (для сортировки)"), default=0)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -225,6 +242,16 @@ class Proposal(models.Model):
                 fields=["project", "-created_at", "-id"],
                 condition=Q(state__in=LISTED_STATE_LIST),
                 name="proposal_listed_recent",
+            ),
+            models.Index(
+                fields=["project", "-support_tally", "-created_at", "-id"],
+                condition=Q(state__in=LISTED_STATE_LIST),
+                name="proposal_listed_supported",
+            ),
+            models.Index(
+                fields=["project", "-comment_tally", "-created_at", "-id"],
+                condition=Q(state__in=LISTED_STATE_LIST),
+                name="proposal_listed_discussed",
             ),
         ]
         constraints = [

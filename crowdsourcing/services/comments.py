@@ -23,7 +23,7 @@ from ..models import Comment, CommentState, Flag, Proposal, StageKind
 from . import PermissionDenied, ServiceError
 from .audit import record
 from .limits import check_rate
-from .proposals import _require_participant, _require_stage
+from .proposals import _require_participant, _require_stage, recount
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def add_comment(
         body=body,
         created_at=at,
     )
+    recount(proposal.pk)
     record(comment, "crowd.comment.create", user=author)
     schedule_index(proposal)
     logger.info("Comment %s added to proposal %s", comment.pk, proposal.pk)
@@ -96,6 +97,7 @@ def flag_comment(user, comment: Comment, reason: str, note: str = "") -> Flag:
     if comment.state == CommentState.VISIBLE and threshold and open_flags >= threshold:
         comment.state = CommentState.PENDING_REVIEW
         comment.save(update_fields=["state"])
+        recount(comment.proposal_id)
         record(comment, "crowd.comment.auto_hide", data={"flags": open_flags})
         # The proposal's document may carry its visible comments.
         schedule_index(comment.proposal)

@@ -31,9 +31,11 @@ from ..models import (
     ProposalState,
     Rating,
 )
+from ..models.proposals import InvalidTransition
 from ..notifications import notify
 from . import PermissionDenied, ServiceError
 from .audit import record
+from .proposals import recount
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +95,10 @@ def _decide_proposal(
     proposal = _locked(proposal)
     _require_moderator(moderator, proposal.project)
     _require_reason(action, reason)
-    proposal.transition_to(new_state)
+    try:
+        proposal.transition_to(new_state)
+    except InvalidTransition as error:
+        raise ServiceError(error.messages[0], code="invalid_transition") from None
     update = ["state", "updated_at", *extra_fields]
     for name, value in extra_fields.items():
         setattr(proposal, name, value)
@@ -203,6 +208,7 @@ def merge_proposal(
     Rating.objects.filter(proposal=merged).exclude(user_id__in=already).exclude(
         user_id=into.author_id
     ).update(proposal=into)
+    recount(merged.pk, into.pk)
     record(into, "crowd.proposal.merge", user=moderator, data={"from": merged.pk})
     schedule_index(into)
     return merged
@@ -248,6 +254,7 @@ def _decide_comment(
     comment.state = state
     comment.save(update_fields=["state"])
     comment.flags.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    recount(comment.proposal_id)
     decision = ModerationDecision.objects.create(
         moderator=moderator, comment=comment, action=action, reason=reason, note=note
     )

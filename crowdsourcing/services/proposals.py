@@ -28,6 +28,7 @@ from ..models import (
     Rating,
     StageKind,
 )
+from ..models.proposals import recount_tallies
 from . import PermissionDenied, ServiceError, StageClosed
 from .audit import record
 from .limits import check_rate
@@ -52,6 +53,24 @@ def _require_stage(project: Project, kind: str, at: datetime) -> None:
             _("Этап «%(stage)s» сейчас закрыт: действие недоступно.")
             % {"stage": StageKind(kind).label}
         )
+
+
+def recount(*proposal_ids: int) -> None:
+    """Lock the proposals, then recount their ordering tallies from rows.
+
+    The lock comes first and in a statement of its own: under READ
+    COMMITTED the recount's snapshot then includes every rating or comment
+    committed by a transaction that held the lock before, so parallel
+    writers cannot leave a tally short.
+    """
+    ids = sorted(set(proposal_ids))
+    list(
+        Proposal.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    recount_tallies(ids)
 
 
 def _validate(proposal: Proposal) -> None:
@@ -169,6 +188,7 @@ def rate_proposal(
         unique_fields=["proposal", "user"],
         update_fields=["value", "created_at"],
     )
+    recount(proposal.pk)
     rating = Rating.objects.get(proposal=proposal, user=user)
     record(proposal, "crowd.rating.set", user=user, data={"value": value})
     schedule_index(proposal)
@@ -184,6 +204,7 @@ def withdraw_rating(user, proposal: Proposal, at: datetime | None = None) -> boo
     check_rate(user, "rating")
     deleted, _details = Rating.objects.filter(proposal=proposal, user=user).delete()
     if deleted:
+        recount(proposal.pk)
         record(proposal, "crowd.rating.withdraw", user=user)
         schedule_index(proposal)
     return bool(deleted)

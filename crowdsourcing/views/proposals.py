@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,11 +32,41 @@ from ..services import ServiceError
 from ..services import proposals as proposal_services
 
 PAGE_SIZE = 20
+# The count-ordered sorts use the tallies the services keep (recounted from
+# rows on every change) so that an index serves them; the numbers shown are
+# still annotated from rows.
 SORT_ORDERS = {
     "new": ("-created_at", "-id"),
-    "supported": ("-support_count", "-created_at", "-id"),
-    "discussed": ("-comment_count", "-created_at", "-id"),
+    "supported": ("-support_tally", "-created_at", "-id"),
+    "discussed": ("-comment_tally", "-created_at", "-id"),
 }
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most COUNT_CAP rows.
+
+    Counting every published proposal of a large project exactly costs more
+    than the page itself (an index scan over all of them); past the cap the
+    page says "more than N" and offers the first N / page size pages.
+    """
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.COUNT_CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.COUNT_CAP
+
+    @cached_property
+    def num_pages(self) -> int:
+        return (
+            super().num_pages
+            if not self.is_capped
+            else ceil(self.COUNT_CAP / self.per_page)
+        )
 
 
 def _public_project(slug: str) -> Project:
@@ -70,7 +103,7 @@ def proposal_list(request, slug):
                 proposals = proposals.filter(**{name: data[name]})
         sort = data.get("sort") or "new"
     proposals = proposals.order_by(*SORT_ORDERS[sort])
-    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
