@@ -100,3 +100,28 @@ def test_subject_is_not_html_escaped(resident, django_capture_on_commit_callback
     assert mail.outbox[0].subject == "Опубликованы итоги проекта «Парк & сквер <дети>»"
     assert "Парк & сквер <дети>" in mail.outbox[0].body
     assert "Парк &amp; сквер &lt;дети&gt;" in mail.outbox[0].alternatives[0][0]
+
+
+def test_publishing_a_results_page_tells_followers_once(
+    followed_project, resident, django_capture_on_commit_callbacks
+):
+    from cms.models import ProjectPage, ResultsPage
+    from cms.setup import ensure_site_structure
+
+    skeleton = ensure_site_structure()
+    project_page = ProjectPage(
+        title="Зелёный двор", slug="zd", project=followed_project
+    )
+    skeleton.projects.add_child(instance=project_page)
+    results = ResultsPage(title="Итоги", slug="itogi", project=followed_project)
+    project_page.add_child(instance=results)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results.save_revision().publish()
+    with django_capture_on_commit_callbacks(execute=True):
+        results.save_revision().publish()
+
+    assert [m.subject for m in mail.outbox] == [
+        "Опубликованы итоги проекта «Зелёный двор»"
+    ]
+    assert "/itogi/" in mail.outbox[0].body

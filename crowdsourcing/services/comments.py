@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from search.indexing import schedule_index
 
 from .. import permissions
-from ..models import Comment, CommentState, Flag, Proposal, StageKind
+from ..models import Comment, CommentState, Flag, NotificationKind, Proposal, StageKind
+from ..notifications import notify
 from . import PermissionDenied, ServiceError
 from .audit import record
 from .limits import check_rate
@@ -77,6 +78,18 @@ def add_comment(
     recount(proposal.pk)
     record(comment, "crowd.comment.create", user=author)
     schedule_index(proposal)
+    if parent is not None and parent.author_id != author.pk:
+        notify(
+            parent.author,
+            "comment_reply",
+            {
+                "proposal_title": proposal.title,
+                "reply_author": author.public_name,
+                "reply_body": body,
+                "reply_url": comment.get_absolute_url(),
+            },
+            kind=NotificationKind.REPLIES,
+        )
     logger.info("Comment %s added to proposal %s", comment.pk, proposal.pk)
     return comment
 

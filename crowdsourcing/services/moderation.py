@@ -27,6 +27,7 @@ from ..models import (
     ModerationAction,
     ModerationDecision,
     ModerationReason,
+    NotificationKind,
     Proposal,
     ProposalState,
     Rating,
@@ -80,6 +81,7 @@ def _tell_author(proposal: Proposal, decision: ModerationDecision) -> None:
             "reason_explanation": reason.explanation if reason else "",
             "note": decision.note,
         },
+        kind=NotificationKind.MODERATION,
     )
 
 
@@ -278,6 +280,7 @@ def _decide_comment(
                 "reason_explanation": reason.explanation if reason else "",
                 "note": note,
             },
+            kind=NotificationKind.MODERATION,
         )
     logger.info("Comment %s: %s by moderator %s", comment.pk, action, moderator.pk)
     return comment
