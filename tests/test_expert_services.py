@@ -546,7 +546,7 @@ def test_database_refuses_a_second_assignment_of_one_pair(project, expert):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_submissions_of_one_assignment_leave_one_review(criteria):
     """Two simultaneous submits (double click): one wins, one is refused."""
     import threading
