@@ -18,6 +18,10 @@ AUDIT_ACTIONS = {
     "crowd.comment.auto_hide": _("Комментарий скрыт по жалобам"),
     "crowd.rating.set": _("Оценка поставлена"),
     "crowd.flag.create": _("Жалоба подана"),
+    # Voting (services/voting.py, services/pabulib.py): entries name the
+    # ballot and the voter's participation, never the choices.
+    "crowd.ballot.cast": _("Голос принят"),
+    "crowd.ballot.import": _("Голосование импортировано из Pabulib"),
 }
 
 

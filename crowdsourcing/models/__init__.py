@@ -1,3 +1,12 @@
+from .ballots import (
+    Ballot,
+    BallotKind,
+    BallotOption,
+    BallotPaper,
+    BallotParticipation,
+    BallotRule,
+    Vote,
+)
 from .projects import (
     Category,
     Department,
@@ -21,6 +30,13 @@ from .proposals import (
 from .users import User
 
 __all__ = [
+    "Ballot",
+    "BallotKind",
+    "BallotOption",
+    "BallotPaper",
+    "BallotParticipation",
+    "BallotRule",
+    "Vote",
     "Category",
     "Comment",
     "CommentState",
