@@ -16,7 +16,7 @@ from guardian.shortcuts import get_objects_for_user
 from .roles import Role
 
 if TYPE_CHECKING:
-    from .models import Project, Proposal
+    from .models import Ballot, Project, Proposal
 
 
 def has_role(user, role: str) -> bool:
@@ -137,3 +137,37 @@ def can_review(user, proposal: Proposal) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm("crowdsourcing.review_proposal", proposal)
+
+
+def meets_ballot_district(user, ballot: Ballot) -> bool:
+    """A ballot may demand a confirmed district, or one district (okrug).
+
+    An okrug ballot admits residents of its districts too.
+    """
+    if not ballot.requires_confirmed_district and ballot.district_id is None:
+        return True
+    if not user.is_authenticated or not user.district_confirmed:
+        return False
+    if ballot.district_id is None:
+        return user.district_id is not None
+    if user.district_id is None:
+        return False
+    return ballot.district_id in (user.district_id, user.district.parent_id)
+
+
+def can_vote(user, ballot: Ballot) -> bool:
+    """Whether ``user`` may be offered the ballot (window checked apart)."""
+    return can_participate(user) and meets_ballot_district(user, ballot)
+
+
+def can_view_ballot(user, ballot: Ballot) -> bool:
+    return ballot.project.is_published or is_operator(user)
+
+
+def can_view_ballot_results(user, ballot: Ballot) -> bool:
+    """Results show after the voting window ends, to everyone, not before.
+
+    Nobody, staff included, sees running totals: early counts could sway
+    the vote. The results never name voters (tally.py reads aggregates).
+    """
+    return can_view_ballot(user, ballot) and ballot.is_closed()
