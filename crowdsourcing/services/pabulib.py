@@ -155,6 +155,10 @@ def parse(stream: TextIO, progress=None) -> ParsedFile:
                 )
             section, header = first.upper(), None
             continue
+        if len(row) == 1 and first.isalpha() and first.isupper():
+            raise PabulibError(
+                line, _("неизвестный раздел %(name)s.") % {"name": first}
+            )
         if section is None:
             raise PabulibError(line, _("файл должен начинаться с раздела META."))
         if header is None:
