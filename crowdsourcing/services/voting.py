@@ -193,6 +193,7 @@ def cast_ballot(
     selection: Sequence[int],
     points: Mapping[int, int] | None = None,
     at: datetime | None = None,
+    options: Sequence[BallotOption] | None = None,
 ) -> Receipt:
     """Record ``user``'s vote on ``ballot`` and return their receipt.
 
@@ -200,24 +201,24 @@ def cast_ballot(
     ``points`` gives the points per option on a cumulative ballot. The
     participation row is written first: a parallel second submission by the
     same voter waits on its unique index and then fails, so exactly one
-    paper is stored. Locking: none beyond that index.
+    paper is stored. Locking: none beyond that index. ``options`` may hand
+    in the ballot's options when the caller has read them already.
     """
     at = at or timezone.now()
     check_voter(user, ballot, at)
     selection = [int(pk) for pk in selection]
-    options = list(BallotOption.objects.filter(ballot=ballot))
+    if options is None:
+        options = list(BallotOption.objects.filter(ballot=ballot))
     check = check_selection(ballot, options, selection, points)
     if check.errors:
         raise InvalidBallot(" ".join(check.errors))
-    if BallotParticipation.objects.filter(ballot=ballot, voter=user).exists():
-        raise AlreadyVoted()
     try:
-        # A savepoint, so that the unique violation leaves the outer
-        # transaction usable for nothing but the rollback we raise into.
-        with transaction.atomic():
-            participation = BallotParticipation.objects.create(
-                ballot=ballot, voter=user, voted_at=at
-            )
+        # No "already voted?" query first: the unique index answers it, also
+        # for a submission racing this one. No savepoint either: after the
+        # violation nothing more runs here and the raise rolls back.
+        participation = BallotParticipation.objects.create(
+            ballot=ballot, voter=user, voted_at=at
+        )
     except IntegrityError:
         raise AlreadyVoted() from None
     token = secrets.token_urlsafe(24)

@@ -160,13 +160,19 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "crowdsourcing/voting/confirm.html", context)
     if action == "cast" and ready:
         try:
-            receipt = cast_ballot(request.user, ballot, selection, points)
+            receipt = cast_ballot(
+                request.user, ballot, selection, points, options=options
+            )
         except ServiceError as error:
             context["errors"] = [error.message]
             return render(
                 request, "crowdsourcing/voting/ballot.html", context, status=409
             )
-        response = redirect(reverse("crowdsourcing:ballot_receipt", args=[ballot.pk]))
+        # "?new" asks the receipt page to show the code once; the code itself
+        # only ever travels in the cookie.
+        response = redirect(
+            reverse("crowdsourcing:ballot_receipt", args=[ballot.pk]) + "?new=1"
+        )
         response.set_cookie(
             RECEIPT_COOKIE % ballot.pk,
             receipt.token,
@@ -176,7 +182,6 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             samesite="Strict",
             path="/voting/",
         )
-        request.session["crowd_show_receipt_code"] = ballot.pk
         return response
     status = 200 if action == "check" else 400
     return render(request, "crowdsourcing/voting/ballot.html", context, status=status)
@@ -195,7 +200,7 @@ def ballot_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         token = request.POST.get("code", "").strip()
     paper = find_paper(ballot, token)
-    show_code = request.session.pop("crowd_show_receipt_code", None) == ballot.pk
+    show_code = request.method == "GET" and request.GET.get("new") == "1"
     votes = []
     if paper is not None:
         votes = sorted(
