@@ -250,6 +250,6 @@ def test_casting_a_vote_takes_a_pinned_number_of_queries(
     # the service's savepoint (the test's transaction makes the atomic one),
     # participation, paper, votes; Wagtail's audit entry: its two validation
     # checks and the insert; the release.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.post(url("ballot_detail", ballot), data)
     assert response.status_code == 302
