@@ -471,7 +471,7 @@ def _write(
 
 
 def _insert_rows(model, columns: list[str], rows) -> None:
-    """Insert plain tuples with executemany.
+    """Insert plain tuples with COPY (PostgreSQL) or executemany.
 
     Building a model instance per row made the Łódź import (90,494 papers,
     ~330,000 votes) spend most of its time in Django; the values here are
@@ -483,6 +483,12 @@ def _insert_rows(model, columns: list[str], rows) -> None:
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
     rows = list(rows)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is several times faster than even pipelined INSERTs.
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         for start in range(0, len(rows), 10_000):
             cursor.executemany(sql, rows[start : start + 10_000])
 
