@@ -171,3 +171,8 @@ def can_view_ballot_results(user, ballot: Ballot) -> bool:
     the vote. The results never name voters (tally.py reads aggregates).
     """
     return can_view_ballot(user, ballot) and ballot.is_closed()
+
+
+def can_manage_ballot(user, ballot: Ballot) -> bool:
+    """The project's department staff (and operators) set up its ballots."""
+    return can_manage_project(user, ballot.project)

@@ -22,6 +22,7 @@ AUDIT_ACTIONS = {
     # ballot and the voter's participation, never the choices.
     "crowd.ballot.cast": _("Голос принят"),
     "crowd.ballot.import": _("Голосование импортировано из Pabulib"),
+    "crowd.ballot.option_add": _("Предложение вынесено на голосование"),
 }
 
 

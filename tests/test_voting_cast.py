@@ -271,3 +271,54 @@ def test_tally_is_pinned_to_three_queries(ballot, resident, django_assert_num_qu
     cast_ballot(resident, ballot, ids(ballot, 2), at=OPENS)
     with django_assert_num_queries(3):
         tally_ballot(ballot)
+
+
+@pytest.mark.django_db
+def test_project_staff_put_a_selected_proposal_on_the_ballot(operator, resident):
+    """Staff add a selected proposal before the vote; others may not."""
+    from crowdsourcing.models import ProposalState
+    from crowdsourcing.services.voting import add_proposal_option
+
+    from .factories import ProposalFactory
+
+    now = datetime.now(MSK)
+    project = ProjectFactory(
+        stages={StageKind.VOTING: (now + timedelta(days=1), now + timedelta(days=2))}
+    )
+    ballot = BallotFactory(project=project)
+    proposal = ProposalFactory(
+        project=project, question__project=project, state=ProposalState.SELECTED
+    )
+    draft = ProposalFactory(
+        project=project, question__project=project, state=ProposalState.PUBLISHED
+    )
+    with pytest.raises(PermissionDenied):
+        add_proposal_option(resident, ballot, proposal, cost=500)
+    option = add_proposal_option(operator, ballot, proposal, cost=500)
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.ON_BALLOT
+    assert (option.title, option.cost, option.proposal) == (
+        proposal.title,
+        500,
+        proposal,
+    )
+    with pytest.raises(InvalidBallot, match="только отобранные"):
+        add_proposal_option(operator, ballot, draft)
+    assert ballot.options.count() == 1
+
+
+@pytest.mark.django_db
+def test_options_are_fixed_once_voting_has_started(operator):
+    """No option may be added while the window is open."""
+    from crowdsourcing.services.voting import add_proposal_option
+
+    from .factories import ProposalFactory
+
+    open_ballot = BallotFactory()
+    proposal = ProposalFactory(
+        project=open_ballot.project,
+        question__project=open_ballot.project,
+        state="selected",
+    )
+    with pytest.raises(StageClosed, match="после начала голосования"):
+        add_proposal_option(operator, open_ballot, proposal)

@@ -6,7 +6,7 @@ web voters (imports go through services/pabulib.py). Every refusal raises a
 transaction back; the audit entry names the ballot and the voter but never
 the choices (see models/ballots.py for how secrecy is kept).
 
-Audit actions: ``crowd.ballot.cast``.
+Audit actions: ``crowd.ballot.cast``, ``crowd.ballot.option_add``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from ..models import (
     BallotOption,
     BallotPaper,
     BallotParticipation,
+    ProposalState,
     Vote,
 )
 from ..models.ballots import receipt_digest
@@ -257,3 +259,38 @@ def find_paper(ballot: Ballot, token: str) -> BallotPaper | None:
         .prefetch_related("votes__option")
         .first()
     )
+
+
+@transaction.atomic
+def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> BallotOption:
+    """Put a selected proposal on ``ballot`` and move it to ``on_ballot``.
+
+    Options are fixed once the vote has started: a paper cast against one
+    list of options must be counted against the same list.
+    """
+    if not permissions.can_manage_ballot(user, ballot):
+        raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
+    if ballot.is_open() or ballot.is_closed() or ballot.papers.exists():
+        raise StageClosed(
+            _("Варианты нельзя менять после начала голосования."), "ballot_started"
+        )
+    option = BallotOption(
+        ballot=ballot,
+        proposal=proposal,
+        title=proposal.title,
+        summary=proposal.body[:300],
+        cost=cost,
+        position=ballot.options.count(),
+    )
+    try:
+        option.full_clean()
+    except ValidationError as error:
+        raise InvalidBallot(" ".join(error.messages)) from None
+    option.save()
+    if proposal.state == ProposalState.SELECTED:
+        proposal.transition_to(ProposalState.ON_BALLOT)
+        proposal.save(update_fields=["state", "updated_at"])
+    audit.record(
+        option, "crowd.ballot.option_add", user=user, data={"proposal": proposal.pk}
+    )
+    return option

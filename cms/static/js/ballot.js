@@ -13,10 +13,13 @@
   var budget = parseInt(form.dataset.budget, 10);
   var grouping = new Intl.NumberFormat("ru-RU");
 
-  function setText(name, text) {
+  // The translated wording comes from the template (data-template).
+  function setText(name, left, total) {
     var node = form.querySelector('[data-status="' + name + '"]');
-    if (node) {
-      node.textContent = text;
+    if (node && node.dataset.template) {
+      node.textContent = node.dataset.template
+        .replace("{left}", left)
+        .replace("{total}", total);
     }
   }
 
@@ -40,13 +43,13 @@
       }
     });
     if (!isNaN(maxChoices)) {
-      setText("choices", "Осталось " + Math.max(maxChoices - chosen, 0) + " из " + maxChoices);
+      setText("choices", Math.max(maxChoices - chosen, 0), maxChoices);
     }
     if (!isNaN(maxPoints)) {
-      setText("points", "Осталось баллов: " + (maxPoints - points) + " из " + maxPoints);
+      setText("points", maxPoints - points, maxPoints);
     }
     if (!isNaN(budget)) {
-      setText("budget", "Остаток бюджета: " + grouping.format(budget - cost) + " из " + grouping.format(budget));
+      setText("budget", grouping.format(budget - cost), grouping.format(budget));
     }
   }
 
