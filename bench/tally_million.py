@@ -80,8 +80,9 @@ def main() -> None:
                 # Option (h + k) mod 20 for k < n: 1 to 3 distinct options.
                 cursor.execute(
                     """
-                    INSERT INTO crowdsourcing_vote (paper_id, option_id, points)
-                    SELECT p.id, (%s::bigint[])[1 + (p.h + k) %% 20], 1
+                    INSERT INTO crowdsourcing_vote (id, paper_id, option_id, points)
+                    SELECT gen_random_uuid(), p.id,
+                        (%s::bigint[])[1 + (p.h + k) %% 20], 1
                     FROM (
                         SELECT id, abs(hashtext(id::text)) AS h
                         FROM crowdsourcing_ballotpaper WHERE ballot_id = %s

@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .projects import StageKind
@@ -213,8 +214,6 @@ class Ballot(models.Model):
 
     def is_closed(self, at=None) -> bool:
         """Return True once the voting window has ended (results may show)."""
-        from django.utils import timezone
-
         stage = self.project.stage_window(StageKind.VOTING)
         return stage is not None and (at or timezone.now()) >= stage.ends_at
 
@@ -378,7 +377,13 @@ class Vote(models.Model):
     ``points`` is the option's score from this paper: 1 for choose one,
     approval and budgeted; the points given (cumulative); the Borda points of
     the place (ranked). Tallies are then one SUM for every kind.
+
+    The key is a random UUID, like the paper's: sequential ids would number
+    vote rows in the order people voted, which is the order of the
+    participations, and so link a voter to their choices.
     """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
     paper = models.ForeignKey(
         BallotPaper,

@@ -431,6 +431,7 @@ def _write(
     order = list(range(len(parsed.votes)))
     random.SystemRandom().shuffle(order)
     paper_pk = BallotPaper._meta.pk
+    vote_pk = Vote._meta.pk
     paper_ids = [
         paper_pk.get_db_prep_value(value, connection)
         for value in sorted(uuid.uuid4() for _ in order)
@@ -452,9 +453,10 @@ def _write(
                     points, rank = ballot.rank_points(place), place
                 else:
                     points, rank = 1, None
-                votes.append((paper_id, option_ids[pid], points, rank))
+                vote_id = vote_pk.get_db_prep_value(uuid.uuid4(), connection)
+                votes.append((vote_id, paper_id, option_ids[pid], points, rank))
         _insert_rows(BallotPaper, ["id", "ballot_id"], papers)
-        _insert_rows(Vote, ["paper_id", "option_id", "points", "rank"], votes)
+        _insert_rows(Vote, ["id", "paper_id", "option_id", "points", "rank"], votes)
         if bar is not None:
             bar.update(len(papers))
     if bar is not None:
