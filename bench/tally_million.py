@@ -57,8 +57,9 @@ def main() -> None:
             department, _ = Department.objects.get_or_create(
                 slug="bench", defaults={"name": "Нагрузочный тест"}
             )
-            project = Project.objects.create(
-                department=department, title="Подсчёт миллиона", slug=slug
+            project, _ = Project.objects.get_or_create(
+                slug=slug,
+                defaults={"department": department, "title": "Подсчёт миллиона"},
             )
             ballot = Ballot.objects.create(
                 project=project,
