@@ -159,7 +159,8 @@ def equal_shares(ballot: Ballot, ranking: list[OptionResult]) -> set[int]:
     pabutools computes the rule, with cost satisfaction (Pabulib's
     convention) and the add-one completion: every voter's share grows by one
     unit of currency until the outcome would overspend the budget, and the
-    last affordable outcome stands. pabutools' own loop also stops at the
+    last affordable outcome stands. A ranked paper counts as approval of
+    every option it places; cumulative points are the satisfaction. pabutools' own loop also stops at the
     first *exhaustive* outcome, which is not what Pabulib's "add1" does
     (Wieliczka 2023 differs by three projects), so the instance handed in
     never reports itself exhaustive.

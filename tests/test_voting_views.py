@@ -253,3 +253,30 @@ def test_casting_a_vote_takes_a_pinned_number_of_queries(
     with django_assert_num_queries(14):
         response = client.post(url("ballot_detail", ballot), data)
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_ranked_ballot_page_confirms_places_and_refuses_gaps(client, resident):
+    """Places 1 and 2 go to confirmation in order; 1 and 3 are refused."""
+    ranked = BallotFactory(kind=BallotKind.RANKED, max_choices=3)
+    a, b, c = BallotOptionFactory.create_batch(3, ballot=ranked)
+    login(client, resident)
+    page = client.get(url("ballot_detail", ranked)).content.decode()
+    assert f'name="rank-{a.pk}"' in page and "Осталось 3 из 3" in page
+    gap = client.post(
+        url("ballot_detail", ranked),
+        {f"rank-{a.pk}": "1", f"rank-{c.pk}": "3", "action": "confirm"},
+    )
+    assert gap.status_code == 400
+    assert "подряд с первого" in gap.content.decode()
+    confirm = client.post(
+        url("ballot_detail", ranked),
+        {f"rank-{c.pk}": "1", f"rank-{a.pk}": "2", "action": "confirm"},
+    ).content.decode()
+    assert confirm.index(c.title) < confirm.index(a.title)
+    assert b.title not in confirm
+    client.post(
+        url("ballot_detail", ranked),
+        {f"rank-{c.pk}": "1", f"rank-{a.pk}": "2", "action": "cast"},
+    )
+    assert dict(Vote.objects.values_list("option_id", "rank")) == {c.pk: 1, a.pk: 2}
