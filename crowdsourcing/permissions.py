@@ -18,7 +18,7 @@ from .roles import Role
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .models import Comment, Project, Proposal
+    from .models import Ballot, Comment, Project, Proposal
 
 
 def has_role(user, role: str) -> bool:
@@ -387,3 +387,42 @@ def can_report_implementation(user, proposal: Proposal) -> bool:
 def implementation_projects(user) -> QuerySet[Project]:
     """Projects whose implementation ``user`` may report on."""
     return managed_projects(user)
+
+
+def meets_ballot_district(user, ballot: Ballot) -> bool:
+    """A ballot may demand a confirmed district, or one district (okrug).
+
+    An okrug ballot admits residents of its districts too.
+    """
+    if not ballot.requires_confirmed_district and ballot.district_id is None:
+        return True
+    if not user.is_authenticated or not user.district_confirmed:
+        return False
+    if ballot.district_id is None:
+        return user.district_id is not None
+    if user.district_id is None:
+        return False
+    return ballot.district_id in (user.district_id, user.district.parent_id)
+
+
+def can_vote(user, ballot: Ballot) -> bool:
+    """Whether ``user`` may be offered the ballot (window checked apart)."""
+    return can_participate(user) and meets_ballot_district(user, ballot)
+
+
+def can_view_ballot(user, ballot: Ballot) -> bool:
+    return ballot.project.is_published or is_operator(user)
+
+
+def can_view_ballot_results(user, ballot: Ballot) -> bool:
+    """Results show after the voting window ends, to everyone, not before.
+
+    Nobody, staff included, sees running totals: early counts could sway
+    the vote. The results never name voters (tally.py reads aggregates).
+    """
+    return can_view_ballot(user, ballot) and ballot.is_closed()
+
+
+def can_manage_ballot(user, ballot: Ballot) -> bool:
+    """The project's department staff (and operators) set up its ballots."""
+    return can_manage_project(user, ballot.project)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import comments, projects, proposals
+from .views import comments, projects, proposals, voting
 
 app_name = "crowdsourcing"
 
@@ -32,4 +32,7 @@ urlpatterns = [
     ),
     path("comments/<int:pk>/flag/", comments.comment_flag, name="comment_flag"),
     path("expert/", include("crowdsourcing.urls_expert")),
+    path("voting/<int:pk>/", voting.ballot_detail, name="ballot_detail"),
+    path("voting/<int:pk>/receipt/", voting.ballot_receipt, name="ballot_receipt"),
+    path("voting/<int:pk>/results/", voting.ballot_results, name="ballot_results"),
 ]

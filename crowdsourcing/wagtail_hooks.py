@@ -45,6 +45,11 @@ AUDIT_ACTIONS = {
     "crowd.implementation.edit": _("Исправлен отчёт о реализации"),
     "crowd.import.polis": _("Импортирована выгрузка Polis"),
     "crowd.import.consul": _("Импортирована выгрузка CONSUL"),
+    # Voting (services/voting.py, services/pabulib.py): entries name the
+    # ballot and the voter's participation, never the choices.
+    "crowd.ballot.cast": _("Голос принят"),
+    "crowd.ballot.import": _("Голосование импортировано из Pabulib"),
+    "crowd.ballot.option_add": _("Предложение вынесено на голосование"),
 }
 
 

@@ -7,6 +7,10 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from crowdsourcing.models import (
+    Ballot,
+    BallotKind,
+    BallotOption,
+    BallotRule,
     Category,
     Comment,
     Department,
@@ -204,3 +208,28 @@ class ImplementationUpdateFactory(factory.django.DjangoModelFactory):
     status = "planned"
     happened_on = factory.LazyFunction(timezone.localdate)
     note = "Подрядчик определён, работы начнутся весной."
+
+
+class BallotFactory(factory.django.DjangoModelFactory):
+    """An approval ballot (1 to 3 choices) whose project's stages are open."""
+
+    class Meta:
+        model = Ballot
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Голосование {n}")
+    kind = BallotKind.APPROVAL
+    rule = BallotRule.MOST_VOTES
+    min_choices = 1
+    max_choices = 3
+
+
+class BallotOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BallotOption
+
+    ballot = factory.SubFactory(BallotFactory)
+    title = factory.Sequence(lambda n: f"Проект благоустройства {n}")
+    cost = 100
+    external_id = factory.Sequence(lambda n: f"opt-{n}")
+    position = factory.Sequence(lambda n: n)

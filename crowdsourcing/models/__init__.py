@@ -1,3 +1,12 @@
+from .ballots import (
+    Ballot,
+    BallotKind,
+    BallotOption,
+    BallotPaper,
+    BallotParticipation,
+    BallotRule,
+    Vote,
+)
 from .implementation import (
     IMPLEMENTABLE_STATES,
     ImplementationPhoto,
@@ -63,6 +72,13 @@ __all__ = [
     "ImplementationPhoto",
     "ImplementationStatus",
     "ImplementationUpdate",
+    "Ballot",
+    "BallotKind",
+    "BallotOption",
+    "BallotPaper",
+    "BallotParticipation",
+    "BallotRule",
+    "Vote",
     "Category",
     "Comment",
     "CommentPlacement",

@@ -1,0 +1,296 @@
+"""Cast a vote: one resident, one paper, checked and counted exactly once.
+
+``cast_ballot`` is the only writer of participations, papers and votes for
+web voters (imports go through services/pabulib.py). Every refusal raises a
+``ServiceError`` subclass before anything is written, or rolls the whole
+transaction back; the audit entry names the ballot and the voter but never
+the choices (see models/ballots.py for how secrecy is kept).
+
+Audit actions: ``crowd.ballot.cast``, ``crowd.ballot.option_add``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import permissions
+from ..models import (
+    Ballot,
+    BallotKind,
+    BallotOption,
+    BallotPaper,
+    BallotParticipation,
+    ProposalState,
+    Vote,
+)
+from ..models.ballots import receipt_digest
+from . import PermissionDenied, ServiceError, StageClosed, audit
+
+logger = logging.getLogger(__name__)
+
+
+class AlreadyVoted(ServiceError):
+    def __init__(self, message=None, code: str = "already_voted"):
+        super().__init__(message or _("Вы уже проголосовали в этом голосовании."), code)
+
+
+class InvalidBallot(ServiceError):
+    def __init__(self, message, code: str = "invalid_ballot"):
+        super().__init__(message, code)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the voter gets back; ``token`` is shown to them alone, once."""
+
+    ballot_id: int
+    token: str
+    voted_at: datetime
+
+
+@dataclass(frozen=True)
+class Check:
+    """The state of a partly filled ballot, for the live limit messages."""
+
+    chosen: int
+    min_choices: int
+    max_choices: int | None
+    points_used: int
+    points_total: int | None
+    cost: int
+    budget: int | None
+    errors: tuple[str, ...]
+
+    @property
+    def choices_left(self) -> int | None:
+        if self.max_choices is None:
+            return None
+        return max(self.max_choices - self.chosen, 0)
+
+    @property
+    def points_left(self) -> int | None:
+        if self.points_total is None:
+            return None
+        return self.points_total - self.points_used
+
+    @property
+    def budget_left(self) -> int | None:
+        if self.budget is None:
+            return None
+        return self.budget - self.cost
+
+
+def check_selection(
+    ballot: Ballot,
+    options: Sequence[BallotOption],
+    selection: Sequence[int],
+    points: Mapping[int, int] | None = None,
+) -> Check:
+    """Check ``selection`` (option ids, in rank order) against the limits.
+
+    Returns every problem at once, so the page can show them all; an empty
+    ``errors`` means the paper may be cast. ``options`` are the ballot's own
+    options (a selection naming any other id is refused).
+    """
+    errors: list[str] = []
+    by_id = {option.pk: option for option in options}
+    low, high = ballot.choice_limits
+    if len(set(selection)) != len(selection):
+        errors.append(_("Один вариант выбран дважды."))
+    foreign = [pk for pk in selection if pk not in by_id]
+    if foreign:
+        errors.append(_("В бюллетене нет выбранного варианта."))
+    chosen = len(set(selection))
+    cost = sum(by_id[pk].cost for pk in set(selection) if pk in by_id)
+    used = 0
+    total = None
+    if ballot.kind == BallotKind.CUMULATIVE:
+        points = points or {}
+        total = ballot.max_points
+        used = sum(points.get(pk, 0) for pk in set(selection))
+        if any(points.get(pk, 0) <= 0 for pk in selection):
+            errors.append(_("Каждому выбранному варианту нужно дать хотя бы 1 балл."))
+        cap = ballot.max_points_per_option
+        if cap and any(points.get(pk, 0) > cap for pk in selection):
+            errors.append(
+                _("Одному варианту можно дать не больше %(cap)s баллов.") % {"cap": cap}
+            )
+        if total is not None and used > total:
+            errors.append(
+                _("Распределено %(used)s баллов, а можно не больше %(total)s.")
+                % {"used": used, "total": total}
+            )
+        if used < ballot.min_points:
+            errors.append(
+                _("Нужно распределить не меньше %(min)s баллов.")
+                % {"min": ballot.min_points}
+            )
+    if chosen < low:
+        errors.append(
+            _("Выберите хотя бы %(min)s вариант(а).") % {"min": low}
+            if low > 1
+            else _("Выберите вариант.")
+        )
+    if high is not None and chosen > high:
+        errors.append(
+            _("Можно выбрать не больше %(max)s вариантов, выбрано %(n)s.")
+            % {"max": high, "n": chosen}
+        )
+    budget = ballot.budget if ballot.kind == BallotKind.BUDGETED else None
+    if budget is not None and cost > budget:
+        errors.append(
+            _("Выбранные проекты стоят %(cost)s, а бюджет — %(budget)s.")
+            % {"cost": cost, "budget": budget}
+        )
+    return Check(
+        chosen=chosen,
+        min_choices=low,
+        max_choices=high,
+        points_used=used,
+        points_total=total,
+        cost=cost,
+        budget=budget,
+        errors=tuple(errors),
+    )
+
+
+def check_voter(user, ballot: Ballot, at: datetime | None = None) -> None:
+    """Refuse a voter who may not vote on ``ballot`` now (no rows read
+    beyond the ballot's project calendar and the voter's own record)."""
+    if not permissions.can_participate(user):
+        raise PermissionDenied(
+            _("Голосовать могут только жители с подтверждённым адресом e-mail.")
+        )
+    if not permissions.meets_ballot_district(user, ballot):
+        raise PermissionDenied(
+            _("В этом голосовании участвуют только жители с подтверждённым районом.")
+            if ballot.district_id is None
+            else _(
+                "В этом голосовании участвуют только жители района «%(district)s» "
+                "с подтверждённым районом."
+            )
+            % {"district": ballot.district}
+        )
+    at = at or timezone.now()
+    if not ballot.is_open(at):
+        if ballot.is_closed(at):
+            raise StageClosed(_("Голосование завершено, голоса больше не принимаются."))
+        raise StageClosed(_("Голосование ещё не началось."))
+
+
+@transaction.atomic
+def cast_ballot(
+    user,
+    ballot: Ballot,
+    selection: Sequence[int],
+    points: Mapping[int, int] | None = None,
+    at: datetime | None = None,
+    options: Sequence[BallotOption] | None = None,
+) -> Receipt:
+    """Record ``user``'s vote on ``ballot`` and return their receipt.
+
+    ``selection`` lists option ids (in rank order for a ranked ballot);
+    ``points`` gives the points per option on a cumulative ballot. The
+    participation row is written first: a parallel second submission by the
+    same voter waits on its unique index and then fails, so exactly one
+    paper is stored. Locking: none beyond that index. ``options`` may hand
+    in the ballot's options when the caller has read them already.
+    """
+    at = at or timezone.now()
+    check_voter(user, ballot, at)
+    selection = [int(pk) for pk in selection]
+    if options is None:
+        options = list(BallotOption.objects.filter(ballot=ballot))
+    check = check_selection(ballot, options, selection, points)
+    if check.errors:
+        raise InvalidBallot(" ".join(check.errors))
+    try:
+        # No "already voted?" query first: the unique index answers it, also
+        # for a submission racing this one. No savepoint either: after the
+        # violation nothing more runs here and the raise rolls back.
+        participation = BallotParticipation.objects.create(
+            ballot=ballot, voter=user, voted_at=at
+        )
+    except IntegrityError:
+        raise AlreadyVoted() from None
+    token = secrets.token_urlsafe(24)
+    paper = BallotPaper.objects.create(
+        id=uuid.uuid4(), ballot=ballot, receipt_digest=receipt_digest(token)
+    )
+    votes = []
+    for place, pk in enumerate(selection, start=1):
+        if ballot.kind == BallotKind.CUMULATIVE:
+            votes.append(Vote(paper=paper, option_id=pk, points=points[pk]))
+        elif ballot.kind == BallotKind.RANKED:
+            votes.append(
+                Vote(
+                    paper=paper,
+                    option_id=pk,
+                    points=ballot.rank_points(place),
+                    rank=place,
+                )
+            )
+        else:
+            votes.append(Vote(paper=paper, option_id=pk, points=1))
+    Vote.objects.bulk_create(votes)
+    audit.record(
+        participation, "crowd.ballot.cast", user=user, data={"ballot": ballot.pk}
+    )
+    logger.info("Ballot %s: vote cast by user %s", ballot.pk, user.pk)
+    return Receipt(ballot_id=ballot.pk, token=token, voted_at=at)
+
+
+def find_paper(ballot: Ballot, token: str) -> BallotPaper | None:
+    """Return the paper whose receipt token is ``token`` (the voter's own)."""
+    if not token:
+        return None
+    return (
+        BallotPaper.objects.filter(ballot=ballot, receipt_digest=receipt_digest(token))
+        .prefetch_related("votes__option")
+        .first()
+    )
+
+
+@transaction.atomic
+def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> BallotOption:
+    """Put a selected proposal on ``ballot`` and move it to ``on_ballot``.
+
+    Options are fixed once the vote has started: a paper cast against one
+    list of options must be counted against the same list.
+    """
+    if not permissions.can_manage_ballot(user, ballot):
+        raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
+    if ballot.is_open() or ballot.is_closed() or ballot.papers.exists():
+        raise StageClosed(
+            _("Варианты нельзя менять после начала голосования."), "ballot_started"
+        )
+    option = BallotOption(
+        ballot=ballot,
+        proposal=proposal,
+        title=proposal.title,
+        summary=proposal.body[:300],
+        cost=cost,
+        position=ballot.options.count(),
+    )
+    try:
+        option.full_clean()
+    except ValidationError as error:
+        raise InvalidBallot(" ".join(error.messages)) from None
+    option.save()
+    if proposal.state == ProposalState.SELECTED:
+        proposal.transition_to(ProposalState.ON_BALLOT)
+        proposal.save(update_fields=["state", "updated_at"])
+    audit.record(
+        option, "crowd.ballot.option_add", user=user, data={"proposal": proposal.pk}
+    )
+    return option
