@@ -264,6 +264,12 @@ def reset_demo_projects() -> int:
         Project.objects.filter(slug__startswith="demo-").values_list("slug", flat=True)
     )
     with transaction.atomic():
+        # Pages go through Wagtail's tree-aware delete; a cascade from the
+        # project would leave the page tree's counters wrong.
+        from cms.models import ProjectPage
+
+        for page in ProjectPage.objects.filter(project__slug__in=slugs):
+            page.delete()
         # Proposals go first: they protect their question, which the project
         # would otherwise try to delete from under them.
         Proposal.objects.filter(project__slug__in=slugs).delete()
@@ -359,3 +365,128 @@ def assign_demo_experts(project: Project) -> int:
                 actor=expert,
             )
     return created
+
+
+# Finished participatory budgets from Pabulib, one of each ballot kind and
+# rule the platform tallies: they become projects in their results stage.
+DEMO_PABULIB_FILES = (
+    ("poland_czestochowa_2024_bleszno.pb", "demo-pb-czestochowa"),
+    (
+        "poland_poznan_2025_10-swierczewo-wilda-zielony-debiec-large.pb",
+        "demo-pb-poznan",
+    ),
+    ("us_stanford-dataset_pb-dieppe-2015_vote-rankings.pb", "demo-pb-dieppe-2015"),
+    ("poland_wieliczka_2023_green-budget.pb", "demo-pb-wieliczka"),
+    ("poland_warszawa_2023_wesola.pb", "demo-pb-warszawa-wesola"),
+)
+
+OPEN_BALLOT_PROJECT = "demo-budget-dvory"
+OPEN_BALLOT_OPTIONS = (
+    ("Детская площадка во дворе на Лесной улице", 1_800_000),
+    ("Освещение пешеходной дорожки вдоль пруда", 950_000),
+    ("Велопарковки у станции метро", 400_000),
+    ("Сквер с лавочками и тенью у поликлиники", 2_600_000),
+    ("Пандусы у подъездов домов 5 и 7", 700_000),
+    ("Площадка для выгула собак", 1_200_000),
+)
+
+
+def load_pabulib_projects(data_dir) -> list[Project]:
+    """Import the demo's Pabulib files; an imported file is not read twice."""
+    from .services.pabulib import import_file
+
+    projects = []
+    for name, slug in DEMO_PABULIB_FILES:
+        path = data_dir / "pabulib" / name
+        if not path.exists():
+            logger.warning("Demo Pabulib file %s is missing; skipped", path)
+            continue
+        result = import_file(path, project_slug=slug)
+        projects.append(result.ballot.project)
+    return projects
+
+
+@transaction.atomic
+def ensure_open_ballot() -> Project:
+    """Build a small budget vote that is open now for the demo residents.
+
+    Six selected proposals go on a budgeted approval ballot through the
+    voting service while the voting stage is still ahead; then the stage
+    calendar is moved so that voting is open now, as an operator would.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import (
+        Ballot,
+        BallotKind,
+        BallotRule,
+        ProjectStage,
+        ProposalState,
+        Question,
+        StageKind,
+    )
+    from .services.voting import add_proposal_option
+
+    project = Project.objects.filter(slug=OPEN_BALLOT_PROJECT).first()
+    if project is not None:
+        return project
+
+    operator = User.objects.get(email="operator@demo.crowd")
+    author = User.objects.get(email="resident2@demo.crowd")
+    department, _ = Department.objects.get_or_create(
+        slug="demo-dept-improvement",
+        defaults={"name": "Департамент благоустройства"},
+    )
+    project = Project.objects.create(
+        department=department,
+        slug=OPEN_BALLOT_PROJECT,
+        title="Народный бюджет: дворы и скверы",
+        summary="Выберите, на что потратить 5 млн рублей в вашем районе.",
+        description="Эксперты отобрали шесть предложений жителей. Можно выбрать "
+        "несколько, если их общая стоимость укладывается в бюджет.",
+    )
+    now = timezone.now()
+    later = now + timedelta(days=1)
+    for kind, start, end in (
+        (StageKind.PROPOSALS, now - timedelta(days=60), now - timedelta(days=40)),
+        (StageKind.EXPERT_SELECTION, now - timedelta(days=40), now - timedelta(days=5)),
+        (StageKind.VOTING, later, later + timedelta(days=14)),
+        (StageKind.RESULTS, later + timedelta(days=14), later + timedelta(days=400)),
+    ):
+        ProjectStage.objects.create(
+            project=project, kind=kind, starts_at=start, ends_at=end
+        )
+    question = Question.objects.create(
+        project=project, title="Что сделать в первую очередь?", position=1
+    )
+    ballot = Ballot.objects.create(
+        project=project,
+        title="Народный бюджет 2027",
+        description="Выберите проекты на сумму не больше 5 000 000 ₽.",
+        kind=BallotKind.BUDGETED,
+        rule=BallotRule.GREEDY,
+        min_choices=1,
+        max_choices=len(OPEN_BALLOT_OPTIONS),
+        budget=5_000_000,
+    )
+    for title, cost in OPEN_BALLOT_OPTIONS:
+        proposal = Proposal.objects.create(
+            project=project,
+            question=question,
+            author=author,
+            title=title,
+            body="Предложение жителей, отобранное экспертами для голосования. "
+            "Смета подготовлена департаментом.",
+            state=ProposalState.SELECTED,
+            created_at=now - timedelta(days=50),
+            published_at=now - timedelta(days=49),
+        )
+        add_proposal_option(operator, ballot, proposal, cost=cost)
+    # Open the vote now that the options are fixed.
+    project.stages.filter(kind=StageKind.VOTING).update(
+        starts_at=now - timedelta(hours=1)
+    )
+    grant_demo_project_roles(project)
+    return project

@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("comments/<int:pk>/flag/", comments.comment_flag, name="comment_flag"),
     path("expert/", include("crowdsourcing.urls_expert")),
+    path("projects/<slug:slug>/voting/", voting.project_ballots, name="ballot_list"),
     path("voting/<int:pk>/", voting.ballot_detail, name="ballot_detail"),
     path("voting/<int:pk>/receipt/", voting.ballot_receipt, name="ballot_receipt"),
     path("voting/<int:pk>/results/", voting.ballot_results, name="ballot_results"),

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from .. import permissions
-from ..models import Ballot, BallotKind, BallotOption, BallotParticipation
+from ..models import Ballot, BallotKind, BallotOption, BallotParticipation, Project
 from ..services import ServiceError
 from ..services.voting import cast_ballot, check_selection, check_voter, find_paper
 from ..tally import tally_ballot
@@ -245,4 +245,17 @@ def ballot_results(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "crowdsourcing/voting/results.html",
         {"ballot": ballot, "project": ballot.project, "tally": tally_ballot(ballot)},
+    )
+
+
+def project_ballots(request: HttpRequest, slug: str) -> HttpResponse:
+    """Send a resident to the project's ballot, or list them if several."""
+    project = get_object_or_404(Project.objects.public(), slug=slug)
+    ballots = list(Ballot.objects.filter(project=project).order_by("pk"))
+    if len(ballots) == 1:
+        return redirect("crowdsourcing:ballot_detail", pk=ballots[0].pk)
+    return render(
+        request,
+        "crowdsourcing/voting/project_ballots.html",
+        {"project": project, "ballots": ballots},
     )

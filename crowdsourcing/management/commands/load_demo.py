@@ -16,9 +16,11 @@ from crowdsourcing.demo import (
     assign_demo_experts,
     ensure_demo_accounts,
     ensure_demo_project,
+    ensure_open_ballot,
     grant_demo_project_roles,
     import_bowling_green,
     import_madrid,
+    load_pabulib_projects,
     reset_demo_projects,
 )
 from crowdsourcing.importers import ImportFileError, Progress, datasets
@@ -37,14 +39,11 @@ def _assign_demo_experts(project: Project) -> None:
     assign_demo_experts(project)
 
 
-def _load_pabulib_projects() -> None:
-    """Build the voting and results projects from the Pabulib files.
-
-    Left for the merge: the Pabulib import command and the ballots belong
-    to the voting issue (5). This is where the demo will create one project
-    with an open ballot and several finished ones with ResultsPages; it does
-    nothing until then.
-    """
+def _load_pabulib_projects(data_dir: Path | None) -> None:
+    """Finished budgets from Pabulib and one ballot open for the residents."""
+    if data_dir is not None and (data_dir / "pabulib").is_dir():
+        load_pabulib_projects(data_dir)
+    ensure_open_ballot()
 
 
 def _build_pages() -> None:
@@ -123,7 +122,11 @@ class Command(BaseCommand):
                 options["data_dir"] or datasets.shared_data_dir(),
                 Progress(enabled=not options["no_progress"]),
             )
-        _load_pabulib_projects()
+        _load_pabulib_projects(
+            None
+            if options["without_data"]
+            else options["data_dir"] or datasets.shared_data_dir()
+        )
         _build_pages()
         # The importers write rows in bulk without the services' indexing
         # hooks; one rebuild makes search match what was loaded.
