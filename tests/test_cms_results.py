@@ -306,7 +306,7 @@ def test_results_queries_do_not_grow_with_the_number_of_winners(finished_project
     for _ in range(5):
         winner = ProposalFactory(question=finished_project.question, state=S.WINNER)
         ImplementationUpdateFactory(proposal=winner)
-    assert count() == few == 14
+    assert count() == few == 16
 
 
 def test_results_page_speaks_english_when_chosen(client, site, finished_project):

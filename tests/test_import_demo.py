@@ -23,7 +23,10 @@ def test_load_demo_twice_without_data_duplicates_nothing(capsys):
     out = capsys.readouterr().out
     assert "moderator@demo.crowd" in out
     assert User.objects.filter(email__endswith="@demo.crowd").count() == 9
-    assert list(Project.objects.values_list("slug", flat=True)) == ["demo-streets"]
+    assert sorted(Project.objects.values_list("slug", flat=True)) == [
+        "demo-budget-dvory",
+        "demo-streets",
+    ]
 
 
 @pytest.mark.django_db
