@@ -142,6 +142,15 @@ def selected_proposals(project: Project) -> list[Proposal]:
     return proposals
 
 
+@dataclass
+class BallotTally:
+    """One ballot's figures as the results page shows them."""
+
+    ballot: object
+    voters: int
+    ranked_options: list
+
+
 def ballot_results(project: Project) -> BallotSection:
     """Tally each of the project's ballots once voting has ended.
 
@@ -149,26 +158,33 @@ def ballot_results(project: Project) -> BallotSection:
     ``crowdsourcing.tally`` (issue 5). This is the only function that touches them: when they are not
     installed the section says the results will follow. Interface used:
     ``Ballot.objects.filter(project=...)`` and ``tally_ballot(ballot)``
-    returning ``.ballot``, ``.voters`` and ``.options`` (each with
-    ``.option.title``, ``.option.external_id``, ``.votes``, ``.score``,
-    ``.selected``).
+    returning ``.voters`` and ``.options`` (each with ``.title``,
+    ``.external_id``, ``.votes``, ``.score``, ``.selected``); a closed
+    ballot's tally comes from ``closed_ballot_tally``, which caches it.
     """
     if project.is_stage_open(StageKind.VOTING):
         # A running count shown to voters would sway the vote.
         return BallotSection(available=False, voting_open=True)
     try:
         from crowdsourcing.models.ballots import Ballot
-        from crowdsourcing.tally import tally_ballot
+        from crowdsourcing.tally import closed_ballot_tally, tally_ballot
     except ImportError:
         return BallotSection(available=False)
     ballots = list(Ballot.objects.filter(project=project).order_by("pk"))
     tallies = []
     for ballot in ballots:
-        tally = tally_ballot(ballot)
-        tally.ranked_options = sorted(
-            tally.options, key=lambda o: (-o.score, -o.votes, o.option.title)
+        tally = (
+            closed_ballot_tally(ballot) if ballot.is_closed() else tally_ballot(ballot)
         )
-        tallies.append(tally)
+        tallies.append(
+            BallotTally(
+                ballot=ballot,
+                voters=tally.voters,
+                ranked_options=sorted(
+                    tally.options, key=lambda o: (-o.score, -o.votes, o.title)
+                ),
+            )
+        )
     return BallotSection(available=bool(tallies), tallies=tallies)
 
 

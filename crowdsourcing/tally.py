@@ -219,3 +219,28 @@ def equal_shares(ballot: Ballot, ranking: list[OptionResult]) -> set[int]:
         )
     chosen = {project.name for project in outcome}
     return {oid for oid, project in projects.items() if project.name in chosen}
+
+
+def closed_ballot_tally(ballot: Ballot) -> TallyResult:
+    """Tally a closed ballot once and keep the result in the cache.
+
+    Papers cannot be added after the close, so the result only changes if
+    papers are imported or removed by hand; the key holds the paper count,
+    which makes such a change miss the cache. The Method of Equal Shares on
+    thousands of ballots takes seconds, which a results page must not pay
+    on every view.
+    """
+    from django.core.cache import cache
+
+    papers = ballot.papers.count()
+    key = "crowd:tally:%s:%s:%s:%s" % (
+        ballot.pk,
+        ballot.created_at.timestamp(),
+        ballot.rule,
+        papers,
+    )
+    result = cache.get(key)
+    if result is None:
+        result = tally_ballot(ballot)
+        cache.set(key, result, timeout=24 * 3600)
+    return result

@@ -4,6 +4,7 @@ import re
 import sys
 import types
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cms import results
+from cms.models import ResultsPage
 from cms.setup import ensure_site_structure
 from crowdsourcing.models import (
     CommentState,
@@ -193,6 +195,9 @@ def fake_voting(monkeypatch):
         def __str__(self):
             return self.title
 
+        def is_closed(self):
+            return True
+
     ballots = {}
 
     class Manager:
@@ -208,16 +213,18 @@ def fake_voting(monkeypatch):
     tally_module = types.ModuleType("crowdsourcing.tally")
 
     def tally_ballot(ballot):
-        return ns(ballot=ballot, voters=ballot.voters, options=ballot.rows)
+        return ns(ballot_id=ballot.pk, voters=ballot.voters, options=ballot.rows)
 
     tally_module.tally_ballot = tally_ballot
+    tally_module.closed_ballot_tally = tally_ballot
     monkeypatch.setitem(sys.modules, "crowdsourcing.models.ballots", ballot_module)
     monkeypatch.setitem(sys.modules, "crowdsourcing.tally", tally_module)
 
     def add(project, title, voters, rows):
         options = [
             ns(
-                option=ns(title=t, external_id=str(i)),
+                title=t,
+                external_id=str(i),
                 votes=v,
                 score=s,
                 selected=sel,
@@ -317,4 +324,40 @@ def test_results_page_speaks_english_when_chosen(client, site, finished_project)
     html = client.get(results_page.url).content.decode()
 
     assert "Participation" in html
-    assert "The ballot results will appear after the count" in html
+    assert "Voting results will appear after the count" in html
+
+
+PABULIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "pabulib"
+
+
+@pytest.mark.skipif(not PABULIB.is_dir(), reason="../shared/data is not beside")
+def test_results_page_shows_the_real_tally_of_an_imported_ballot(client, site):
+    """Every figure of the ballot table equals tally_ballot's, row by row."""
+    import re
+
+    from cms.demo import build_demo_pages
+    from crowdsourcing.services.pabulib import import_file
+    from crowdsourcing.tally import tally_ballot
+
+    result = import_file(PABULIB / "poland_czestochowa_2024_bleszno.pb")
+    project = result.ballot.project
+    build_demo_pages([project])
+    tally = tally_ballot(result.ballot)
+
+    page = ResultsPage.objects.get(project=project)
+    html = client.get(page.url).content.decode()
+
+    assert '<span data-figure="voters">618</span>' in html
+    assert tally.voters == 618
+    rows = re.findall(
+        r"<tr><td>(.*?)</td><td>(\d+)</td><td>(\d+)</td>\s*<td>(.*?)</td></tr>",
+        html,
+        flags=re.S,
+    )
+    shown = {
+        title: (int(votes), int(score), "badge-ok" in mark)
+        for title, votes, score, mark in rows
+    }
+    expected = {o.title: (o.votes, o.score, o.selected) for o in tally.options}
+    assert shown == expected
+    assert sum(1 for v in shown.values() if v[2]) == len(tally.selected) > 0

@@ -24,7 +24,7 @@ from .. import permissions
 from ..models import Ballot, BallotKind, BallotOption, BallotParticipation, Project
 from ..services import ServiceError
 from ..services.voting import cast_ballot, check_selection, check_voter, find_paper
-from ..tally import tally_ballot
+from ..tally import closed_ballot_tally
 
 RECEIPT_COOKIE = "crowd_receipt_%s"
 
@@ -244,7 +244,11 @@ def ballot_results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crowdsourcing/voting/results.html",
-        {"ballot": ballot, "project": ballot.project, "tally": tally_ballot(ballot)},
+        {
+            "ballot": ballot,
+            "project": ballot.project,
+            "tally": closed_ballot_tally(ballot),
+        },
     )
 
 
