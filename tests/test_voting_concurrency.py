@@ -15,7 +15,7 @@ from .factories import BallotFactory, BallotOptionFactory, UserFactory
 pytestmark = pytest.mark.postgres
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_parallel_submissions_store_one_participation():
     """Real threads on PostgreSQL: one accepted, nineteen refused."""
     if connection.vendor != "postgresql":
