@@ -140,3 +140,34 @@ def test_operator_account_cannot_be_deleted_by_itself(operator):
     operator.save()
     with pytest.raises(accounts.PermissionDenied):
         accounts.delete_account(operator)
+
+
+def test_cabinet_lists_my_ballots_but_not_my_choices(client, anna):
+    from crowdsourcing.models import BallotParticipation
+
+    from .factories import BallotFactory
+
+    ballot = BallotFactory(title="Народный бюджет двора")
+    BallotParticipation.objects.create(
+        ballot=ballot, voter=anna, voted_at=ballot.created_at
+    )
+    other = BallotFactory(title="Чужое голосование")
+
+    client.force_login(anna)
+    html = client.get(reverse("cabinet:overview")).content.decode()
+    assert "Народный бюджет двора" in html
+    assert other.title not in html
+    data = json.loads(client.get(reverse("cabinet:export")).content)
+    assert [v["ballot"] for v in data["votes"]] == ["Народный бюджет двора"]
+    assert "choices" not in data["votes"][0]
+
+
+def test_project_page_offers_to_follow_and_unfollow(client, anna, project):
+    page = reverse("crowdsourcing:project_detail", args=[project.slug])
+    assert "Войдите, чтобы следить за проектом" in client.get(page).content.decode()
+
+    client.force_login(anna)
+    assert "Следить за проектом" in client.get(page).content.decode()
+    client.post(reverse("cabinet:follow", args=[project.slug]))
+    html = client.get(page).content.decode()
+    assert "Вы следите за проектом — не следить" in html

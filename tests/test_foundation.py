@@ -241,3 +241,18 @@ def test_production_deploy_check_prints_no_warnings():
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_confirmation_email_names_the_platform_not_the_host(client):
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "named@example.org",
+            "password1": "Sl0zhnyi-parol-2026",
+            "password2": "Sl0zhnyi-parol-2026",
+        },
+    )
+    message = mail.outbox[0]
+    assert message.subject == "[Город идей] Подтвердите адрес электронной почты"
+    assert "«Город идей»" in message.body
+    assert "testserver" not in message.body.split("http")[0]

@@ -19,6 +19,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from crowdsourcing.services.accounts import is_following
+
 from ..blocks import BodyBlock
 from ..calls_to_action import calls_to_action
 
@@ -245,6 +247,7 @@ class ProjectPage(ProjectBoundMixin, SitePage):
             context["calls_to_action"] = calls_to_action(
                 project, results_url=results.get_url(request) if results else None
             )
+            context["is_following"] = is_following(request.user, project)
         return context
 
 

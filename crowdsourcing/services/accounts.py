@@ -30,6 +30,12 @@ def follow_project(user: User, project: Project) -> ProjectFollow:
     return follow
 
 
+def is_following(user, project: Project) -> bool:
+    if not user.is_authenticated:
+        return False
+    return ProjectFollow.objects.filter(user=user, project=project).exists()
+
+
 def unfollow_project(user: User, project: Project) -> None:
     ProjectFollow.objects.filter(user=user, project=project).delete()
 

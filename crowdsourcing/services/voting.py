@@ -20,6 +20,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -294,3 +295,27 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
         option, "crowd.ballot.option_add", user=user, data={"proposal": proposal.pk}
     )
     return option
+
+
+def export_votes_of(user) -> list[dict]:
+    """List the ballots ``user`` took part in, for their cabinet and export.
+
+    What they chose is not here: choices sit on an anonymous paper that only
+    the voter's receipt code opens (see BallotPaper), so the cabinet links to
+    the receipt page instead of reading the paper itself.
+    """
+    participations = (
+        BallotParticipation.objects.filter(voter=user)
+        .select_related("ballot__project")
+        .order_by("-voted_at", "-pk")
+    )
+    return [
+        {
+            "ballot_id": p.ballot_id,
+            "ballot": p.ballot.title,
+            "project": p.ballot.project.title,
+            "voted_at": p.voted_at.isoformat() if p.voted_at else None,
+            "receipt_url": reverse("crowdsourcing:ballot_receipt", args=[p.ballot_id]),
+        }
+        for p in participations
+    ]

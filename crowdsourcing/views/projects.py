@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from .. import permissions
 from ..models import Project, StageKind
+from ..services.accounts import is_following
 
 
 def project_list(request):
@@ -33,5 +34,6 @@ def project_detail(request, slug):
             "proposals_open": permissions.is_stage_open(project, StageKind.PROPOSALS),
             "can_submit": permissions.can_submit_proposal(request.user, project),
             "listed_count": project.proposals.listed().count(),
+            "is_following": is_following(request.user, project),
         },
     )
