@@ -49,6 +49,19 @@ def test_russian_word_forms_find_each_other():
     assert titles("фонтан") == []
 
 
+def test_a_noun_finds_words_built_on_it():
+    """«велосипед» finds «велосипедная» and «велосипедистов»; «дом» stays exact."""
+    publish(title="Велосипедная дорожка вдоль набережной", body="Текст " * 12)
+    publish(title="Парковка для велосипедистов", body="Стойки у метро " * 5)
+    publish(title="Домашний компост во дворе", body="Контейнеры " * 10)
+
+    assert sorted(titles("велосипед")) == [
+        "Велосипедная дорожка вдоль набережной",
+        "Парковка для велосипедистов",
+    ]
+    assert titles("дом") == []
+
+
 def test_yo_and_ye_are_the_same_letter():
     """«твёрдые» finds «твердые» and «елка» finds «Ёлки»."""
     publish(title="Твердые покрытия для детских площадок", body="Асфальт " * 10)

@@ -302,7 +302,10 @@ class SQLiteBackend(DatabaseBackend):
         groups = []
         for i, stems in enumerate(terms):
             last = prefix and i == len(terms) - 1
-            tokens = ['"%s"%s' % (s, "*" if last else "") for s in sorted(stems)]
+            tokens = [
+                '"%s"%s' % (s, "*" if last or len(s) >= PREFIX_STEM_LENGTH else "")
+                for s in sorted(stems)
+            ]
             groups.append("(%s)" % " OR ".join(tokens))
         return (" OR " if any_word else " AND ").join(groups)
 
@@ -344,6 +347,20 @@ PG_CONFIGS = {
     "pl": "simple",
 }
 LATIN_CONFIGS = ("spanish", "english", "french")
+# A stem this long also matches the words that start with it: Snowball gives
+# «велосипед» and «велосипедная» different stems («велосипед», «велосипедн»),
+# and a resident typing the noun expects the adjective and «велосипедист»
+# too. Shorter stems would match too much («дом» → «домашний», «домен»).
+PREFIX_STEM_LENGTH = 6
+
+
+def _long_stem_prefix(match) -> str:
+    lexeme = match.group(1)
+    if len(lexeme) >= PREFIX_STEM_LENGTH and not match.group(0).endswith(":*"):
+        return "'%s':*" % lexeme
+    return match.group(0)
+
+
 LEXEME_RE = re.compile(r"'((?:[^']|'')+)'")
 TSQUERY_TERM_RE = re.compile(r"('(?:[^']|'')+')(:\*)?")
 
@@ -447,6 +464,10 @@ class PostgreSQLBackend(DatabaseBackend):
                 options.append("'%s'" % stem(word, "pl").replace("'", "''"))
             if prefix and i == len(kept) - 1:
                 options = [LEXEME_RE.sub(r"'\1':*", option) for option in options]
+            else:
+                options = [
+                    LEXEME_RE.sub(_long_stem_prefix, option) for option in options
+                ]
             groups.append("(%s)" % " | ".join(dict.fromkeys(options)))
         if not groups:
             return None
