@@ -32,6 +32,7 @@ from crowdsourcing.models import (
     Question,
     StageKind,
 )
+from crowdsourcing.tally import closed_ballot_tally
 
 
 def _assign_demo_experts(project: Project) -> None:
@@ -42,7 +43,11 @@ def _assign_demo_experts(project: Project) -> None:
 def _load_pabulib_projects(data_dir: Path | None) -> None:
     """Finished budgets from Pabulib and one ballot open for the residents."""
     if data_dir is not None and (data_dir / "pabulib").is_dir():
-        load_pabulib_projects(data_dir)
+        for project in load_pabulib_projects(data_dir):
+            # Tally now, so the first visitor of a results page does not
+            # wait for the Method of Equal Shares.
+            for ballot in project.ballots.all():
+                closed_ballot_tally(ballot)
     ensure_open_ballot()
 
 
@@ -215,9 +220,69 @@ class Command(BaseCommand):
                 title="Где не хватает велосипедных дорожек?",
                 position=1,
             )
-            Question.objects.create(
+            crossings = Question.objects.create(
                 project=project,
                 title="Какие переходы нужно сделать безопаснее?",
                 position=2,
             )
+            self._seed_street_ideas(project, crossings)
         grant_demo_project_roles(project)
+
+    def _seed_street_ideas(self, project, question):
+        """Give «Удобные улицы» a few published ideas and a thread to join."""
+        from crowdsourcing.models import Comment, Proposal, ProposalState, User
+
+        anna = User.objects.get(email="resident@demo.crowd")
+        boris = User.objects.get(email="resident2@demo.crowd")
+        now = timezone.now()
+        ideas = [
+            (
+                anna,
+                "Светофор с кнопкой у школы №12 на Лесной улице",
+                "Дети переходят Лесную улицу по нерегулируемому переходу. "
+                "Утром поток машин большой, водители не всегда пропускают. "
+                "Предлагаю поставить светофор с кнопкой вызова.",
+            ),
+            (
+                boris,
+                "Островок безопасности на широком переходе у рынка",
+                "Переход через шесть полос у рынка пожилые люди не успевают "
+                "пройти за один сигнал. Островок посередине дал бы "
+                "возможность переждать.",
+            ),
+            (
+                anna,
+                "Понизить бордюры на переходах вдоль бульвара",
+                "С коляской и на велосипеде через бульвар не проехать: "
+                "бордюры высокие на каждом переходе. Нужны пологие съезды.",
+            ),
+        ]
+        created = []
+        for days, (author, title, body) in enumerate(ideas, start=1):
+            created.append(
+                Proposal.objects.create(
+                    project=project,
+                    question=question,
+                    author=author,
+                    title=title,
+                    body=body,
+                    state=ProposalState.PUBLISHED,
+                    created_at=now - timedelta(days=days),
+                    submitted_at=now - timedelta(days=days),
+                    published_at=now - timedelta(days=days, hours=-3),
+                )
+            )
+        first = Comment.objects.create(
+            proposal=created[0],
+            author=boris,
+            body="Поддерживаю. Там ещё и освещение слабое вечером.",
+            created_at=now - timedelta(hours=20),
+        )
+        Comment.objects.create(
+            proposal=created[0],
+            author=anna,
+            parent=first,
+            depth=1,
+            body="Да, фонарь над переходом тоже нужен — добавлю в описание.",
+            created_at=now - timedelta(hours=18),
+        )
