@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# Tests run on every core (pytest-xdist); override with PYTEST_ARGS=.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: demo test install lint format serve
 
