@@ -219,7 +219,13 @@ def _flagged_comments(projects):
         Comment.objects.filter(proposal__project__in=projects)
         .filter(
             Q(state=CommentState.PENDING_REVIEW)
-            | Q(flags__resolved_at__isnull=True, state=CommentState.VISIBLE)
+            # flags__isnull=False keeps the join to a real flag: without it a
+            # comment with no flags at all matched "unresolved flag".
+            | Q(
+                flags__isnull=False,
+                flags__resolved_at__isnull=True,
+                state=CommentState.VISIBLE,
+            )
         )
         .distinct()
     )

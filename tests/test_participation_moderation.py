@@ -71,6 +71,22 @@ def test_queue_of_one_project_shows_nothing_of_another(client, two_projects):
     assert "Комментарий проекта Б" not in comments.content.decode()
 
 
+def test_comment_queue_holds_flagged_comments_only(client, two_projects):
+    """A visible comment nobody flagged stays out of the comment queue."""
+    from crowdsourcing.models import Flag
+
+    t = two_projects
+    quiet = CommentFactory(proposal=t["ca"].proposal, body="Обычный комментарий")
+    flagged = CommentFactory(proposal=t["ca"].proposal, body="Комментарий с жалобой")
+    Flag.objects.create(user=UserFactory(), comment=flagged, reason=Flag.Reason.SPAM)
+
+    client.force_login(t["mod_a"])
+    queue = client.get("/admin/moderation/comments/")
+    shown = {c.pk for c in queue.context["page_obj"]}
+    assert shown == {t["ca"].pk, flagged.pk}
+    assert quiet.pk not in shown
+
+
 def test_typed_urls_of_another_project_are_refused(client, two_projects):
     t = two_projects
     client.force_login(t["mod_a"])
