@@ -171,3 +171,29 @@ def test_project_page_offers_to_follow_and_unfollow(client, anna, project):
     client.post(reverse("cabinet:follow", args=[project.slug]))
     html = client.get(page).content.decode()
     assert "Вы следите за проектом — не следить" in html
+
+
+def test_deleting_an_account_keeps_its_vote_counted(client, anna):
+    from crowdsourcing.services.voting import cast_ballot
+    from crowdsourcing.tally import tally_ballot
+
+    from .factories import BallotFactory, BallotOptionFactory
+
+    ballot = BallotFactory(max_choices=2)
+    first, second = BallotOptionFactory.create_batch(2, ballot=ballot)
+    cast_ballot(anna, ballot, [first.pk, second.pk])
+    cast_ballot(UserFactory(), ballot, [first.pk])
+    before = tally_ballot(ballot)
+
+    client.force_login(anna)
+    client.post(
+        reverse("cabinet:delete"), {"password": "pass-word-123", "confirm": "on"}
+    )
+
+    after = tally_ballot(ballot)
+    assert User.objects.get(pk=anna.pk).deleted_at is not None
+    assert after.voters == before.voters == 2
+    assert [(o.title, o.votes) for o in after.options] == [
+        (o.title, o.votes) for o in before.options
+    ]
+    assert [o.votes for o in after.options] == [2, 1]

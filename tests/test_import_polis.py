@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from crowdsourcing.importers import ImportFileError, import_polis
 from crowdsourcing.importers.datasets import (
@@ -21,6 +22,8 @@ from crowdsourcing.models import (
     StageKind,
     User,
 )
+from search.engine import search
+from search.query import SearchQuery
 
 POLIS = polis_bowling_green()
 needs_data = pytest.mark.skipif(
@@ -108,6 +111,23 @@ def test_bowling_green_export_imports_every_statement_and_vote_once():
     assert counted.support_count == 57
     assert any("211" in note for note in summary.notes)
     assert summary.rows_written == 2031 + 896 * 2 + 289 + agree + disagree
+
+    # Search knows the 607 published statements and none of the rejected.
+    call_command("search_index", "rebuild", no_progress=True)
+    found = search(
+        SearchQuery(filters={"type": "proposal", "project": str(project.pk)})
+    )
+    assert found.count == 607
+    rejected = proposals.filter(state=ProposalState.REJECTED).first()
+    words = " ".join(rejected.title.split()[:6])
+    hits = search(SearchQuery(text=words, per_page=50)).hits
+    assert rejected.pk not in {h.id for h in hits if h.type == "proposal"}
+    client = Client()
+    assert client.get(rejected.get_absolute_url()).status_code == 404
+    assert (
+        rejected.title
+        not in client.get(f"/projects/{project.slug}/proposals/").content.decode()
+    )
 
     again = import_polis(POLIS, project_slug="bowling-green")
     assert again.created_total == 0
