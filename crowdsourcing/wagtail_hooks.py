@@ -50,6 +50,7 @@ AUDIT_ACTIONS = {
     "crowd.ballot.cast": _("Голос принят"),
     "crowd.ballot.import": _("Голосование импортировано из Pabulib"),
     "crowd.ballot.option_add": _("Предложение вынесено на голосование"),
+    "crowd.ballot.outcome": _("Итог голосования по предложению объявлен"),
 }
 
 

@@ -319,3 +319,57 @@ def export_votes_of(user) -> list[dict]:
         }
         for p in participations
     ]
+
+
+@dataclass
+class BallotOutcome:
+    winners: int = 0
+    not_winners: int = 0
+
+
+@transaction.atomic
+def record_ballot_outcome(actor, ballot: Ballot) -> BallotOutcome:
+    """Move the ballot's proposals to ``winner`` or ``not_winner`` by its rule.
+
+    Runs once the vote has closed; the tally decides, and running it again
+    changes nothing (proposals already moved are left alone). ``actor`` is
+    the project team member who publishes the outcome, or None for an
+    operator's shell command.
+    """
+    from ..models import Proposal
+    from ..tally import closed_ballot_tally
+
+    if actor is not None and not permissions.can_manage_ballot(actor, ballot):
+        raise PermissionDenied(_("Итоги объявляет команда проекта."))
+    if not ballot.is_closed():
+        raise StageClosed(_("Голосование ещё не закончилось."), "ballot_open")
+    tally = closed_ballot_tally(ballot)
+    selected = {o.proposal_id for o in tally.options if o.selected and o.proposal_id}
+    outcome = BallotOutcome()
+    proposals = Proposal.objects.select_for_update().filter(
+        pk__in=[o.proposal_id for o in tally.options if o.proposal_id],
+        state=ProposalState.ON_BALLOT,
+    )
+    for proposal in proposals:
+        won = proposal.pk in selected
+        proposal.transition_to(
+            ProposalState.WINNER if won else ProposalState.NOT_WINNER
+        )
+        proposal.save(update_fields=["state", "updated_at"])
+        audit.record(
+            proposal,
+            "crowd.ballot.outcome",
+            user=actor,
+            data={"ballot": ballot.pk, "winner": won},
+        )
+        if won:
+            outcome.winners += 1
+        else:
+            outcome.not_winners += 1
+    logger.info(
+        "Ballot %s outcome: %s winners, %s not winners",
+        ballot.pk,
+        outcome.winners,
+        outcome.not_winners,
+    )
+    return outcome
