@@ -67,10 +67,30 @@ def sign_out(driver) -> None:
     driver.delete_all_cookies()
 
 
+def click(driver, element) -> None:
+    """Scroll the element to the middle of the window (clear of sticky bars)."""
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+    )
+    element.click()
+
+
 def select(driver, name: str, visible_text: str) -> None:
     from selenium.webdriver.support.ui import Select
 
     Select(driver.find_element(_by().NAME, name)).select_by_visible_text(visible_text)
+
+
+def admin_sign_in(driver, base_url: str, email: str) -> None:
+    by = _by()
+    driver.delete_all_cookies()
+    driver.set_window_size(1366, 900)
+    driver.get(base_url + "/admin/")
+    wait_for(driver, lambda d: "/admin/login/" in d.current_url)
+    driver.find_element(by.NAME, "username").send_keys(email)
+    driver.find_element(by.NAME, "password").send_keys(DEMO_PASSWORD)
+    driver.find_element(by.CSS_SELECTOR, "form [type=submit]").click()
+    wait_for(driver, lambda d: "/admin/login/" not in d.current_url)
 
 
 @pytest.fixture
@@ -273,3 +293,110 @@ def test_resident_votes_within_the_budget(browser, live_server, demo):
     ]
     assert sorted(receipt_choices) == sorted(chosen)
     shot(browser, "vote-receipt")
+
+
+NEWS_TITLE = "Открыт приём идей для удобных улиц"
+NEWS_SUMMARY = "Департамент транспорта ждёт предложения о велодорожках и переходах."
+NEWS_TEXT = (
+    "Предложения принимаются на странице проекта «Удобные улицы» до конца этапа."
+)
+
+
+def test_editor_submits_news_and_moderator_approves(browser, live_server, demo):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from cms.models import NewsIndexPage, NewsPage
+    from cms.setup import ensure_site_structure
+
+    by = _by()
+    base = live_server.url
+    ensure_site_structure()
+    news_index = NewsIndexPage.objects.get()
+
+    # Editor: log in through the Wagtail admin's own form.
+    admin_sign_in(browser, base, "editor@demo.crowd")
+
+    browser.get(base + f"/admin/pages/{news_index.pk}/")
+    browser.find_element(
+        by.CSS_SELECTOR, f"a[href='/admin/pages/{news_index.pk}/add_subpage/']"
+    ).click()
+    wait_for(browser, lambda d: "/add/cms/newspage/" in d.current_url)
+    browser.find_element(by.NAME, "title").send_keys(NEWS_TITLE)
+    browser.find_element(by.NAME, "summary").send_keys(NEWS_SUMMARY)
+    click(browser, browser.find_element(by.CSS_SELECTOR, "button.c-sf-add-button"))
+    wait_for(
+        browser,
+        lambda d: d.find_elements(
+            by.XPATH, "//*[@role='option'][normalize-space()='Текст']"
+        ),
+    )
+    browser.find_element(
+        by.XPATH, "//*[@role='option'][normalize-space()='Текст']"
+    ).click()
+    editor = wait_for(
+        browser,
+        lambda d: next(
+            (
+                e
+                for e in d.find_elements(by.CSS_SELECTOR, ".public-DraftEditor-content")
+                if e.is_displayed()
+            ),
+            None,
+        ),
+    )
+    click(browser, editor)
+    ActionChains(browser).send_keys(NEWS_TEXT).perform()
+    # Draftail saves into its hidden input a moment after the last key.
+    wait_for(
+        browser,
+        lambda d: any(
+            "до конца этапа" in (i.get_attribute("value") or "")
+            for i in d.find_elements(by.CSS_SELECTOR, "input[name^='body-']")
+        ),
+    )
+    browser.find_element(
+        by.CSS_SELECTOR, "footer .w-dropdown__toggle, .footer .w-dropdown__toggle"
+    ).click()
+    browser.find_element(by.NAME, "action-submit").click()
+    wait_for(browser, lambda d: "/add/cms/newspage/" not in d.current_url)
+    open("/tmp/after.html", "w").write(browser.page_source)
+    shot(browser, "editor-submitted-news")
+    page = NewsPage.objects.get(title=NEWS_TITLE)
+    assert not page.live
+    assert page.summary == NEWS_SUMMARY
+    assert NEWS_TEXT in str(page.get_latest_revision_as_object().body[0].value)
+    workflow_state = page.current_workflow_state
+    assert workflow_state is not None and workflow_state.status == "in_progress"
+
+    # Not on the site yet.
+    sign_out(browser)
+    browser.get(base + "/")
+    assert NEWS_TITLE not in text_of(browser)
+
+    # Moderator: the dashboard lists the page awaiting review; approve it.
+    admin_sign_in(browser, base, "moderator@demo.crowd")
+    browser.get(base + "/admin/")
+    link = browser.find_element(by.PARTIAL_LINK_TEXT, NEWS_TITLE)
+    click(browser, link)
+    wait_for(browser, lambda d: f"/admin/pages/{page.pk}/edit/" in d.current_url)
+    approve = browser.find_element(
+        by.CSS_SELECTOR,
+        "button[data-workflow-action-name=approve]:not([data-workflow-action-modal-url])",
+    )
+    if not approve.is_displayed():
+        browser.find_element(by.CSS_SELECTOR, "footer .w-dropdown__toggle").click()
+    click(browser, approve)
+    wait_for(browser, lambda d: NewsPage.objects.get(pk=page.pk).live, timeout=WAIT)
+    shot(browser, "moderator-approves-news")
+    page.refresh_from_db()
+    assert page.live
+    assert page.current_workflow_state is None
+
+    # The news is on the site for everybody.
+    sign_out(browser)
+    browser.get(base + page.url)
+    assert browser.find_element(by.TAG_NAME, "h1").text == NEWS_TITLE
+    assert NEWS_TEXT in text_of(browser)
+    browser.get(base + news_index.url)
+    assert NEWS_TITLE in text_of(browser)
+    shot(browser, "news-on-site")
