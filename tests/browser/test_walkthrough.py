@@ -38,9 +38,20 @@ def _by():
 
 
 def wait_for(driver, condition, timeout=WAIT):
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    # While a new page loads, elements of the old one vanish under the probe.
+    ignored = (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
+    )
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
 
 
 def shot(driver, step: str) -> None:
