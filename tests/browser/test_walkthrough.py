@@ -7,6 +7,7 @@ with a screenshot in tests/artifacts/screenshots/walkthrough-<step>.png.
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -167,6 +168,12 @@ def test_resident_proposes_and_moderator_publishes(browser, live_server, demo):
     wait_for(browser, lambda d: "Решение сохранено" in text_of(d))
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.PUBLISHED
+    # The live server runs in this process: its mail lands in the locmem outbox.
+    told = [m for m in mail.outbox if m.to == ["resident@demo.crowd"]]
+    assert [m.subject for m in told] == [
+        f"Решение по вашему предложению «{PROPOSAL_TITLE}»"
+    ]
+    assert proposal.get_absolute_url() in told[0].body
     shot(browser, "moderator-publish")
 
     # Anonymous visitor reads it at its URL.
