@@ -11,9 +11,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from crowdsourcing.demo import DEMO_PASSWORD
+from crowdsourcing.demo import DEMO_PASSWORD, OPEN_BALLOT_OPTIONS
 from crowdsourcing.models import (
     Ballot,
+    BallotParticipation,
     ExpertAssignment,
     Project,
     Proposal,
@@ -284,9 +285,27 @@ def test_resident_votes_within_the_budget(browser, live_server, demo):
         "Сквер с лавочками и тенью у поликлиники",  # 2 600 000
         "Велопарковки у станции метро",  # 400 000
     ]
-    for title in chosen:
-        label = browser.find_element(by.XPATH, f"//label[normalize-space()='{title}']")
-        browser.find_element(by.ID, label.get_attribute("for")).click()
+
+    def tick(titles):
+        for box in browser.find_elements(by.CSS_SELECTOR, "input[name=option]"):
+            label = browser.find_element(
+                by.CSS_SELECTOR, f"label[for='{box.get_attribute('id')}']"
+            )
+            if box.is_selected() != (label.text in titles):
+                click(browser, box)
+
+    # Everything together costs 7 650 000 ₽: over the budget, refused.
+    tick([title for title, _cost in OPEN_BALLOT_OPTIONS])
+    browser.find_element(by.CSS_SELECTOR, "button[value=confirm]").click()
+    alert = wait_for(
+        browser, lambda d: d.find_element(by.CSS_SELECTOR, ".message-error")
+    )
+    digits = "".join(ch for ch in alert.text if not ch.isspace())
+    assert "стоят7650000" in digits and "бюджет—5000000" in digits, alert.text
+    assert not BallotParticipation.objects.filter(ballot=ballot).exists()
+    shot(browser, "vote-over-budget")
+
+    tick(chosen)
     browser.find_element(by.CSS_SELECTOR, "button[value=confirm]").click()
     wait_for(
         browser,
@@ -310,6 +329,7 @@ def test_resident_votes_within_the_budget(browser, live_server, demo):
         li.text for li in browser.find_elements(by.CSS_SELECTOR, ".ballot-choices li")
     ]
     assert sorted(receipt_choices) == sorted(chosen)
+    assert BallotParticipation.objects.filter(ballot=ballot).count() == 1
     shot(browser, "vote-receipt")
 
 
