@@ -178,9 +178,17 @@ def proposal_queue(request):
     )
 
 
+def _selected_ids(request) -> list[str]:
+    """The posted ids; a forged value that is no row id finds nothing (404)."""
+    ids = request.POST.getlist("selected")
+    if not all(i.isascii() and i.isdigit() and len(i) <= 9 for i in ids):
+        raise Http404
+    return ids
+
+
 def _bulk_proposals(request, projects):
     form = DecisionForm(request.POST, actions=PROPOSAL_ACTIONS)
-    ids = request.POST.getlist("selected")
+    ids = _selected_ids(request)
     back = redirect(request.get_full_path())
     if not ids:
         messages.error(request, _("Отметьте хотя бы одно предложение."))
@@ -259,7 +267,7 @@ def comment_queue(request):
 
 def _bulk_comments(request, projects):
     form = DecisionForm(request.POST, actions=COMMENT_ACTIONS)
-    ids = request.POST.getlist("selected")
+    ids = _selected_ids(request)
     back = redirect(request.get_full_path())
     if not ids:
         messages.error(request, _("Отметьте хотя бы один комментарий."))

@@ -36,6 +36,17 @@ class Sort(TextChoices):
     SUPPORTED = "supported", _("по поддержке")
 
 
+def _plain_number(value: str) -> int | None:
+    """An ASCII decimal that fits a database integer, or None.
+
+    ``str.isdigit`` alone also accepts "²" and other Unicode digits that
+    ``int`` refuses, and a long digit string overflows the id columns.
+    """
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     text: str = ""
@@ -66,7 +77,7 @@ class SearchQuery:
             value = (params.get(name) or "").strip()
             if not value:
                 continue
-            if name in ID_FACETS and not value.isdigit():
+            if name in ID_FACETS and _plain_number(value) is None:
                 errors[name] = _("Ожидается число.")
             elif name == "type" and value not in EntryKind.values:
                 errors[name] = _("Неизвестный тип: %(value)s.") % {"value": value}
@@ -78,7 +89,7 @@ class SearchQuery:
         if sort not in Sort.values:
             errors["sort"] = _("Неизвестный порядок: %(value)s.") % {"value": sort}
         page_param = params.get("page") or "1"
-        page = int(page_param) if page_param.isdigit() else 0
+        page = _plain_number(page_param) or 0
         if not 1 <= page <= MAX_PAGE:
             errors["page"] = _("Страница должна быть числом от 1 до %(max)d.") % {
                 "max": MAX_PAGE

@@ -27,6 +27,7 @@ from django.db.models import Count
 from ..models import EntryKind, SearchEntry, SearchEntryText
 from ..query import (
     FACET_COLUMNS,
+    ID_FACETS,
     Hit,
     SearchQuery,
     SearchResults,
@@ -159,7 +160,7 @@ class DatabaseBackend:
                 params.extend(ids)
             else:
                 where.append("e.%s = %%s" % FACET_COLUMNS[name])
-                params.append(int(value) if value.isdigit() else value)
+                params.append(int(value) if name in ID_FACETS else value)
         return where, params
 
     def order_sql(self, query: SearchQuery, match) -> str:
