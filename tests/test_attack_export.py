@@ -22,7 +22,7 @@ def test_export_lists_the_ballots_the_resident_took_part_in():
 
     data = export_user_data(voter)
 
-    assert [entry["ballot"] for entry in data["votes"]] == [ballot.pk]
+    assert [entry["ballot_id"] for entry in data["votes"]] == [ballot.pk]
     # The participation is the resident's data; the choices are not kept
     # against them and must not appear.
     assert "Альфа" not in json.dumps(data["votes"], ensure_ascii=False)

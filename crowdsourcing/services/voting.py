@@ -251,25 +251,6 @@ def cast_ballot(
     return Receipt(ballot_id=ballot.pk, token=token, voted_at=at)
 
 
-def export_votes_of(user) -> list[dict]:
-    """The ballots ``user`` took part in, for their own data export.
-
-    Only the participation (which ballot, when) is the voter's: papers carry
-    no voter, so the choices cannot and do not appear here.
-    """
-    return [
-        {
-            "ballot": participation.ballot_id,
-            "title": participation.ballot.title,
-            "project": participation.ballot.project.slug,
-            "voted_at": participation.voted_at.isoformat(),
-        }
-        for participation in BallotParticipation.objects.filter(voter=user)
-        .select_related("ballot__project")
-        .order_by("voted_at", "pk")
-    ]
-
-
 def find_paper(ballot: Ballot, token: str) -> BallotPaper | None:
     """Return the paper whose receipt token is ``token`` (the voter's own)."""
     if not token:
