@@ -6,7 +6,8 @@
 1. Migrates the database, creates a project with an open approval ballot
    (10 options, 1 to 3 choices) and N confirmed residents, and logs each one
    in by creating an ordinary Django session for them (what the login view
-   would store; production authentication is not changed).
+   would store, in the store production uses: Redis when REDIS_URL is set,
+   as it is here by default; production authentication is not changed).
 2. Starts gunicorn (bench/settings.py: production settings over plain HTTP
    on 127.0.0.1) and waits for /healthz.
 3. Sends every resident's vote once, from a bounded pool of threads, each
@@ -48,9 +49,10 @@ def setup_django(env: dict[str, str]) -> None:
 
 def prepare(voters: int, run: str):
     from datetime import timedelta
+    from importlib import import_module
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -102,6 +104,8 @@ def prepare(voters: int, run: str):
         for n in range(voters)
     )
     backend = "django.contrib.auth.backends.ModelBackend"
+    # The store production uses: cached sessions when REDIS_URL is set.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     sessions = []
     for user in users:
         store = SessionStore()
@@ -219,6 +223,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
+        help="cache and sessions, as production with REDIS_URL set "
+        "(default: %(default)s; an empty value keeps sessions in the database)",
+    )
     args = parser.parse_args()
     database = os.environ.get("DATABASE_URL", "")
     if not database.startswith("postgres"):
@@ -229,6 +239,7 @@ def main() -> None:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        "REDIS_URL": args.redis_url,
     }
     setup_django(env)
     run = secrets.token_hex(4)
@@ -257,7 +268,8 @@ def main() -> None:
     print(f"requests: {len(latencies)}  statuses: {dict(statuses)}")
     print(
         f"votes/s: {accepted / elapsed:.1f}  ({accepted} votes in {elapsed:.2f} s, "
-        f"{args.concurrency} client threads, {args.workers} gunicorn workers)"
+        f"{args.concurrency} client threads, {args.workers} gunicorn workers, "
+        f"sessions: {'Redis' if args.redis_url else 'database'})"
     )
     print(
         "latency ms: p50 %.1f  p95 %.1f  p99 %.1f  mean %.1f"

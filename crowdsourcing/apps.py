@@ -6,3 +6,8 @@ class CrowdsourcingConfig(AppConfig):
     name = "crowdsourcing"
     verbose_name = _("Краудсорсинг")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

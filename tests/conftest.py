@@ -5,6 +5,19 @@ from crowdsourcing.roles import Role
 from .factories import ProjectFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache.
+
+    SQLite hands a rolled-back primary key out again, so a ballot snapshot or
+    rate-limit count left by one test could otherwise be read by the next.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def resident(db):
     return UserFactory(email="anna@example.org", display_name="Анна")

@@ -322,3 +322,17 @@ def test_options_are_fixed_once_voting_has_started(operator):
     )
     with pytest.raises(StageClosed, match="после начала голосования"):
         add_proposal_option(operator, open_ballot, proposal)
+
+
+@pytest.mark.django_db
+def test_audit_refuses_an_unregistered_action(ballot, resident):
+    """A typo in an action name fails loudly instead of logging junk."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from crowdsourcing.services import audit
+
+    cast_ballot(resident, ballot, ids(ballot, 1), at=OPENS)
+    participation = BallotParticipation.objects.get()
+    with pytest.raises(ImproperlyConfigured, match="crowd.ballot.typo"):
+        audit.record(participation, "crowd.ballot.typo", user=resident)
+    assert ModelLogEntry.objects.filter(action="crowd.ballot.typo").count() == 0

@@ -244,13 +244,15 @@ def test_casting_a_vote_takes_a_pinned_number_of_queries(
 
     login(client, resident)
     data = {"option": option_ids(ballot)[:2], "action": "cast"}
-    # A running server has the content type cached after its first vote.
+    # A running server has the content type cached after its first vote, and
+    # the ballot snapshot (ballot, project, stages, options) after its first
+    # page view; the GET below fills it.
     ContentType.objects.get_for_model(BallotParticipation)
-    # ballot+project, stages, options, session, user, participation check;
-    # the service's savepoint (the test's transaction makes the atomic one),
-    # participation, paper, votes; Wagtail's audit entry: its two validation
-    # checks and the insert; the release.
-    with django_assert_num_queries(14):
+    assert client.get(url("ballot_detail", ballot)).status_code == 200
+    # session, user; the service's savepoint (the test's transaction makes
+    # the atomic one), participation, paper, votes, the audit entry, the
+    # release. No "already voted?" read: the unique index answers that.
+    with django_assert_num_queries(8):
         response = client.post(url("ballot_detail", ballot), data)
     assert response.status_code == 302
 
@@ -280,3 +282,60 @@ def test_ranked_ballot_page_confirms_places_and_refuses_gaps(client, resident):
         {f"rank-{c.pk}": "1", f"rank-{a.pk}": "2", "action": "cast"},
     )
     assert dict(Vote.objects.values_list("option_id", "rank")) == {c.pk: 1, a.pk: 2}
+
+
+@pytest.mark.django_db
+def test_cached_ballot_follows_a_calendar_edit_at_once(
+    client, resident, ballot, django_capture_on_commit_callbacks
+):
+    """Closing the voting stage early is seen by the very next vote."""
+    login(client, resident)
+    assert client.get(url("ballot_detail", ballot)).status_code == 200
+    stage = ballot.project.stages.get(kind=StageKind.VOTING)
+    with django_capture_on_commit_callbacks(execute=True):
+        stage.ends_at = timezone.now() - timedelta(minutes=1)
+        stage.save()
+    data = {"option": option_ids(ballot)[:1], "action": "cast"}
+    response = client.post(url("ballot_detail", ballot), data)
+    assert response.status_code == 403
+    assert "Голосование завершено" in response.content.decode()
+    assert not BallotParticipation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_cached_ballot_follows_an_option_edit(
+    client, resident, ballot, django_capture_on_commit_callbacks
+):
+    """An option renamed before the vote starts shows with its new title."""
+    login(client, resident)
+    assert "Велодорожка" in client.get(url("ballot_detail", ballot)).content.decode()
+    option = ballot.options.get(title="Велодорожка")
+    with django_capture_on_commit_callbacks(execute=True):
+        option.title = "Велодорожка вдоль реки"
+        option.save()
+    assert "Велодорожка вдоль реки" in (
+        client.get(url("ballot_detail", ballot)).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_votes_over_the_rate_limit_are_refused_and_write_nothing(
+    client, resident, settings
+):
+    """A resident casting on many ballots in a row meets the vote limit."""
+    settings.CROWD_RATE_LIMITS = {"vote": "2/h"}
+    ballots = [BallotFactory() for _ in range(3)]
+    for each in ballots:
+        BallotOptionFactory(ballot=each)
+    login(client, resident)
+    statuses = [
+        client.post(
+            url("ballot_detail", each),
+            {"option": option_ids(each), "action": "cast"},
+        ).status_code
+        for each in ballots
+    ]
+    assert statuses[:2] == [302, 302]
+    assert statuses[2] == 429
+    assert BallotParticipation.objects.filter(voter=resident).count() == 2
+    assert not BallotParticipation.objects.filter(ballot=ballots[2]).exists()

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -36,6 +37,7 @@ from ..models import (
 )
 from ..models.ballots import receipt_digest
 from . import PermissionDenied, ServiceError, StageClosed, audit
+from .limits import check_rate
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,77 @@ class AlreadyVoted(ServiceError):
 class InvalidBallot(ServiceError):
     def __init__(self, message, code: str = "invalid_ballot"):
         super().__init__(message, code)
+
+
+SNAPSHOT_KEY = "crowd:ballot-snapshot:%s"
+# Bounds how long a calendar or option edit can go unseen by voters if it
+# races a cache fill (see ballot_snapshot); a plain edit is seen at once.
+SNAPSHOT_SECONDS = 30
+
+
+@dataclass
+class BallotSnapshot:
+    """A ballot as voting needs it: project, calendar, district, options."""
+
+    ballot: Ballot
+    options: list[BallotOption]
+
+
+def ballot_snapshot(pk: int) -> BallotSnapshot | None:
+    """Return ballot ``pk`` ready for voting, from the cache when it can.
+
+    A vote reads the same rows every time (the ballot, its project and stage
+    calendar, its options), and at the peak of a vote those reads were half
+    of the database work of casting. The snapshot is cached for
+    SNAPSHOT_SECONDS and dropped after every committed change to a ballot,
+    its options, its project or the project's stages (crowdsourcing/
+    receivers.py). The voting window itself is always compared with the
+    clock of the request, never cached.
+
+    Known gap: a reader that loaded the rows just before an edit committed
+    can put the old snapshot back after the edit dropped it; the TTL bounds
+    that to SNAPSHOT_SECONDS. Versioning the key by an ``updated_at`` column
+    on the ballot would close it at the cost of one indexed read per vote.
+    """
+    key = SNAPSHOT_KEY % pk
+    snapshot = cache.get(key)
+    if snapshot is not None:
+        return snapshot
+    ballot = (
+        Ballot.objects.select_related("project", "district")
+        .prefetch_related("project__stages")
+        .filter(pk=pk)
+        .first()
+    )
+    if ballot is None:
+        return None
+    options = list(
+        BallotOption.objects.filter(ballot=ballot)
+        .select_related("proposal")
+        .order_by("position", "pk")
+    )
+    snapshot = BallotSnapshot(ballot=ballot, options=options)
+    cache.set(key, snapshot, timeout=SNAPSHOT_SECONDS)
+    return snapshot
+
+
+def forget_ballot_snapshots(
+    *, ballot_ids: Sequence[int] = (), project_id: int | None = None
+) -> None:
+    """Drop cached snapshots once the current transaction commits.
+
+    After the commit, not before: dropping earlier would let a request that
+    reads the old rows in the meantime cache them again.
+    """
+    ids = set(ballot_ids)
+    if project_id is not None:
+        ids.update(
+            Ballot.objects.filter(project_id=project_id).values_list("pk", flat=True)
+        )
+    if not ids:
+        return
+    keys = [SNAPSHOT_KEY % pk for pk in ids]
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @dataclass(frozen=True)
@@ -209,6 +282,7 @@ def cast_ballot(
     """
     at = at or timezone.now()
     check_voter(user, ballot, at)
+    check_rate(user, "vote")
     selection = [int(pk) for pk in selection]
     if options is None:
         options = list(BallotOption.objects.filter(ballot=ballot))

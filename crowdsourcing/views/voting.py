@@ -23,7 +23,15 @@ from django.views.decorators.http import require_http_methods
 from .. import permissions
 from ..models import Ballot, BallotKind, BallotOption, BallotParticipation, Project
 from ..services import ServiceError
-from ..services.voting import cast_ballot, check_selection, check_voter, find_paper
+from ..services.limits import RateLimited
+from ..services.voting import (
+    AlreadyVoted,
+    ballot_snapshot,
+    cast_ballot,
+    check_selection,
+    check_voter,
+    find_paper,
+)
 from ..tally import closed_ballot_tally
 
 RECEIPT_COOKIE = "crowd_receipt_%s"
@@ -39,14 +47,6 @@ def _ballot(pk: int, user) -> Ballot:
     if not permissions.can_view_ballot(user, ballot):
         raise Http404
     return ballot
-
-
-def _options(ballot: Ballot) -> list[BallotOption]:
-    return list(
-        BallotOption.objects.filter(ballot=ballot)
-        .select_related("proposal")
-        .order_by("position", "pk")
-    )
 
 
 def parse_selection(
@@ -125,10 +125,17 @@ def _context(ballot, options, selection, points, check, extra_errors=()):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ballot = _ballot(pk, request.user)
-    options = _options(ballot)
+    snapshot = ballot_snapshot(pk)
+    if snapshot is None or not permissions.can_view_ballot(
+        request.user, snapshot.ballot
+    ):
+        raise Http404
+    ballot, options = snapshot.ballot, snapshot.options
+    action = request.POST.get("action", "check") if request.method == "POST" else ""
     participation = None
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and action != "cast":
+        # A cast does not ask first: the participation's unique index refuses
+        # a second paper, also one racing this request (AlreadyVoted below).
         participation = BallotParticipation.objects.filter(
             ballot=ballot, voter=request.user
         ).first()
@@ -138,23 +145,13 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             check_voter(request.user, ballot)
         except ServiceError as error:
             refusal = error.message
-    base = {"ballot": ballot, "project": ballot.project, "participation": participation}
     if request.method == "GET" or participation is not None or refusal:
-        context = _context(ballot, options, [], {}, None)
-        context.update(base, refusal=refusal)
-        if request.method == "GET":
-            context["check"] = check_selection(ballot, options, [], {})
-            context["errors"] = []
-        status = 200 if request.method == "GET" else 403
-        return render(
-            request, "crowdsourcing/voting/ballot.html", context, status=status
-        )
+        return _show_ballot(request, ballot, options, participation, refusal)
 
     selection, points, form_errors = parse_selection(ballot, options, request.POST)
     check = check_selection(ballot, options, selection, points)
-    action = request.POST.get("action", "check")
     context = _context(ballot, options, selection, points, check, form_errors)
-    context.update(base)
+    context.update(ballot=ballot, project=ballot.project, participation=None)
     ready = not form_errors and not check.errors
     if action == "confirm" and ready:
         return render(request, "crowdsourcing/voting/confirm.html", context)
@@ -163,10 +160,16 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             receipt = cast_ballot(
                 request.user, ballot, selection, points, options=options
             )
+        except AlreadyVoted:
+            participation = BallotParticipation.objects.filter(
+                ballot=ballot, voter=request.user
+            ).first()
+            return _show_ballot(request, ballot, options, participation, None)
         except ServiceError as error:
             context["errors"] = [error.message]
+            status = 429 if isinstance(error, RateLimited) else 409
             return render(
-                request, "crowdsourcing/voting/ballot.html", context, status=409
+                request, "crowdsourcing/voting/ballot.html", context, status=status
             )
         # "?new" asks the receipt page to show the code once; the code itself
         # only ever travels in the cookie.
@@ -184,6 +187,22 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return response
     status = 200 if action == "check" else 400
+    return render(request, "crowdsourcing/voting/ballot.html", context, status=status)
+
+
+def _show_ballot(request, ballot, options, participation, refusal) -> HttpResponse:
+    """The ballot as offered: empty form, "you voted" or why not (403)."""
+    context = _context(ballot, options, [], {}, None)
+    context.update(
+        ballot=ballot,
+        project=ballot.project,
+        participation=participation,
+        refusal=refusal,
+    )
+    if request.method == "GET":
+        context["check"] = check_selection(ballot, options, [], {})
+        context["errors"] = []
+    status = 200 if request.method == "GET" else 403
     return render(request, "crowdsourcing/voting/ballot.html", context, status=status)
 
 
