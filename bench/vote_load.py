@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("BENCH_SETTINGS", "bench.settings")
     import django
 
     django.setup()
@@ -212,6 +212,26 @@ def run_load(port, ballot_id, options, sessions, concurrency, seed):
     return sent, latencies, statuses, elapsed
 
 
+def cpu_by_program() -> Counter:
+    """CPU seconds used so far by each program on the machine, from /proc.
+
+    Read before and after the load, so the report can say where the two
+    cores went: the load generator, gunicorn, PostgreSQL, Redis.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    used: Counter = Counter()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # utime and stime are fields 14 and 15 of proc(5), 12 and 13 here.
+        used[name.split(":")[0]] += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -250,9 +270,12 @@ def main() -> None:
     connections.close_all()
     server = start_server(args.port, args.workers, env)
     try:
+        cpu_before = cpu_by_program()
         sent, latencies, statuses, elapsed = run_load(
             args.port, ballot_id, options, sessions, args.concurrency, seed=run
         )
+        cpu = cpu_by_program()
+        cpu.subtract(cpu_before)
     finally:
         stop_server(server)
 
@@ -280,6 +303,10 @@ def main() -> None:
             statistics.mean(latencies) * 1000,
         )
     )
+    shares = ", ".join(
+        f"{name} {seconds:.1f} s" for name, seconds in cpu.most_common(5) if seconds
+    )
+    print(f"CPU during the load ({2 * elapsed:.1f} core-seconds on 2 cores): {shares}")
     exact = (
         accepted == len(sessions)
         and participations == papers == accepted

@@ -75,6 +75,8 @@ def test_audit_entry_names_the_ballot_not_the_choices(ballot, resident):
     assert entry.user == resident
     assert entry.data == {"ballot": ballot.pk}
     assert entry.content_type.model == "ballotparticipation"
+    assert entry.object_id == str(BallotParticipation.objects.get().pk)
+    assert entry.label
 
 
 @pytest.mark.django_db

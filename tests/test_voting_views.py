@@ -250,9 +250,13 @@ def test_casting_a_vote_takes_a_pinned_number_of_queries(
     ContentType.objects.get_for_model(BallotParticipation)
     assert client.get(url("ballot_detail", ballot)).status_code == 200
     # session, user; the service's savepoint (the test's transaction makes
-    # the atomic one), participation, paper, votes, the audit entry, the
-    # release. No "already voted?" read: the unique index answers that.
-    with django_assert_num_queries(8):
+    # the atomic one), then on PostgreSQL one statement writing participation,
+    # paper, votes and audit entry, elsewhere four INSERTs; the release. No
+    # "already voted?" read: the unique index answers that.
+    from django.db import connection
+
+    writes = 1 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(4 + writes):
         response = client.post(url("ballot_detail", ballot), data)
     assert response.status_code == 302
 

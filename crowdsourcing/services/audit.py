@@ -29,27 +29,49 @@ def record(instance, action: str, user=None, data: dict[str, Any] | None = None)
     log_model = registry.get_log_model_for_instance(instance)
     if log_model is not ModelLogEntry:
         return log(instance=instance, action=action, user=user, data=data or {})
-    if not registry.action_exists(action):
-        raise ImproperlyConfigured(
-            f"Audit action {action!r} is not registered; add it to AUDIT_ACTIONS "
-            "in crowdsourcing/wagtail_hooks.py."
-        )
     if instance.pk is None:
         raise ValueError(f"Cannot audit {instance!r} before it is saved.")
-    context = get_active_log_context()
-    entry = ModelLogEntry(
-        content_type=ContentType.objects.get_for_model(
-            instance, for_concrete_model=False
-        ),
-        label=str(instance) or f"{type(instance).__name__} ({instance.pk})",
-        action=action,
-        timestamp=timezone.now(),
-        data=data or {},
-        user=user if user is not None else context.user,
-        uuid=context.uuid,
+    entry = unsaved_entry(
+        type(instance),
+        action,
+        user=user,
+        data=data,
         object_id=str(instance.pk),
+        label=str(instance) or f"{type(instance).__name__} ({instance.pk})",
     )
     # bulk_create is the documented way to insert without Model.save(); the
     # row is the same one Wagtail's log_action would store.
     ModelLogEntry.objects.bulk_create([entry])
     return entry
+
+
+def unsaved_entry(
+    model,
+    action: str,
+    *,
+    user=None,
+    data: dict[str, Any] | None = None,
+    object_id: str = "",
+    label: str = "",
+) -> ModelLogEntry:
+    """Build, without saving, the entry ``record`` would write for ``model``.
+
+    For a writer that inserts the entry in the same statement as the row it
+    describes (see services/voting.py), when the row's id is not known yet.
+    """
+    if not registry.action_exists(action):
+        raise ImproperlyConfigured(
+            f"Audit action {action!r} is not registered; add it to AUDIT_ACTIONS "
+            "in crowdsourcing/wagtail_hooks.py."
+        )
+    context = get_active_log_context()
+    return ModelLogEntry(
+        content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+        label=label,
+        action=action,
+        timestamp=timezone.now(),
+        data=data or {},
+        user=user if user is not None else context.user,
+        uuid=context.uuid,
+        object_id=object_id,
+    )
