@@ -26,6 +26,7 @@ from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 
 from . import permissions
+from .ballot_admin import BallotAdmin
 from .models import (
     Category,
     Department,
@@ -244,6 +245,7 @@ class ParticipationAdminGroup(ModelAdminGroup):
     items = (
         ProjectAdmin,
         QuestionAdmin,
+        BallotAdmin,
         DepartmentAdmin,
         CategoryAdmin,
         DistrictAdmin,

@@ -50,6 +50,7 @@ AUDIT_ACTIONS = {
     "crowd.ballot.cast": _("Голос принят"),
     "crowd.ballot.import": _("Голосование импортировано из Pabulib"),
     "crowd.ballot.option_add": _("Предложение вынесено на голосование"),
+    "crowd.ballot.option_remove": _("Вариант снят с голосования"),
     "crowd.ballot.outcome": _("Итог голосования по предложению объявлен"),
 }
 
@@ -64,7 +65,7 @@ def register_crowd_log_actions(actions):
 def register_moderation_urls():
     from django.urls import path
 
-    from . import moderation_views
+    from . import ballot_admin, moderation_views
 
     return [
         path("moderation/", moderation_views.proposal_queue, name="crowd_moderation"),
@@ -77,6 +78,11 @@ def register_moderation_urls():
             "moderation/proposals/<int:pk>/",
             moderation_views.proposal_review,
             name="crowd_moderation_proposal",
+        ),
+        path(
+            "crowd/ballots/<int:pk>/options/",
+            ballot_admin.ballot_options,
+            name="crowd_ballot_options",
         ),
     ]
 

@@ -242,6 +242,11 @@ def write(tmp_path, text) -> Path:
             17,
             "сумма баллов 11 больше допустимой (10)",
         ),
+        (
+            {"extra": "max_sum_cost;100\n", "vote2": "A,B"},
+            17,
+            "стоимость выбранного 110 больше допустимой (100)",
+        ),
     ],
 )
 def test_malformed_file_is_refused_with_line_and_writes_nothing(
@@ -286,3 +291,25 @@ def test_duplicate_voter_and_bad_section_are_refused(tmp_path):
         import_file(path)
     assert error.value.line == 14
     assert Ballot.objects.count() == 0 and Vote.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_budgeted_ballot_round_trips_as_budgeted(tmp_path):
+    """A budgeted ballot exports max_sum_cost and imports back budgeted."""
+    text = GOOD.format(
+        vote_type="approval",
+        extra="max_sum_cost;100\n",
+        points_header="",
+        vote1="A",
+        vote2="B",
+    )
+    first = import_file(write(tmp_path, text)).ballot
+    assert (first.kind, first.budget) == (BallotKind.BUDGETED, 100)
+    exported = tmp_path / "budgeted.pb"
+    call_command("pabulib", "export", str(first.pk), str(exported), verbosity=0)
+    assert "max_sum_cost;100\n" in exported.read_text(encoding="utf-8")
+    second = import_file(exported).ballot
+    assert (second.kind, second.budget) == (BallotKind.BUDGETED, 100)
+    one, two = tally_ballot(first).as_json(), tally_ballot(second).as_json()
+    one.pop("ballot"), two.pop("ballot")
+    assert one == two

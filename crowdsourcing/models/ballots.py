@@ -196,11 +196,46 @@ class Ballot(models.Model):
         return reverse("crowdsourcing:ballot_detail", kwargs={"pk": self.pk})
 
     def clean(self):
+        """Say in words what the table constraints refuse, field by field.
+
+        The CheckConstraints in Meta stay the guarantee; these messages are
+        what an editor in the admin reads instead of a constraint name.
+        """
+        errors: dict[str, str] = {}
         if self.question_id and self.question.project_id != self.project_id:
-            raise ValidationError(
-                {"question": _("Вопрос должен относиться к проекту бюллетеня.")},
-                code="question_project",
+            errors["question"] = _("Вопрос должен относиться к проекту бюллетеня.")
+        if self.kind == BallotKind.CHOOSE_ONE:
+            # One choice is what the kind means; set it rather than refuse.
+            self.min_choices, self.max_choices = 1, 1
+        if self.max_choices is not None and self.max_choices < self.min_choices:
+            errors["max_choices"] = _("Максимум вариантов меньше минимума.")
+        if self.kind == BallotKind.RANKED and not self.max_choices:
+            errors["max_choices"] = _(
+                "Для ранжирования укажите, сколько мест в списке (максимум вариантов)."
             )
+        if self.kind == BallotKind.CUMULATIVE:
+            if not self.max_points:
+                errors["max_points"] = _(
+                    "Укажите, сколько баллов распределяет участник."
+                )
+            elif self.max_points < self.min_points:
+                errors["min_points"] = _("Минимум баллов больше, чем их всего.")
+        needs_budget = self.kind == BallotKind.BUDGETED or self.rule in BUDGET_RULES
+        if needs_budget and not self.budget:
+            errors["budget"] = _(
+                "Для голосования в пределах бюджета и бюджетных правил подсчёта "
+                "укажите бюджет больше нуля."
+            )
+        if errors:
+            raise ValidationError(errors, code="ballot_limits")
+
+    def has_started(self, at=None) -> bool:
+        """Return True once the vote opened or any paper exists.
+
+        From then on the ballot's limits and options are fixed: every paper
+        must be counted against the same ballot it was cast on.
+        """
+        return self.is_open(at) or self.is_closed(at) or self.papers.exists()
 
     @property
     def choice_limits(self) -> tuple[int, int | None]:

@@ -39,7 +39,9 @@ PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
     S.HIDDEN: frozenset({S.PUBLISHED}),
     S.UNDER_REVIEW: frozenset({S.SELECTED, S.NOT_SELECTED}),
     S.SELECTED: frozenset({S.ON_BALLOT}),
-    S.ON_BALLOT: frozenset({S.WINNER, S.NOT_WINNER}),
+    # Back to selected only when staff take an option off the ballot before
+    # the vote opens (services/voting.remove_option checks that).
+    S.ON_BALLOT: frozenset({S.SELECTED, S.WINNER, S.NOT_WINNER}),
     S.WINNER: frozenset({S.IN_PROGRESS, S.DECLINED}),
     S.IN_PROGRESS: frozenset({S.IMPLEMENTED, S.DECLINED}),
     S.REJECTED: frozenset(),

@@ -82,8 +82,33 @@ OWN_META_KEYS = {
     "max_sum_points",
     "min_sum_points",
     "max_points",
+    "max_sum_cost",
     "currency",
 }
+
+
+def _kind_from_meta(meta: dict[str, str]) -> str:
+    """The ballot kind a file describes.
+
+    An approval file whose ``max_sum_cost`` equals its budget (or has no
+    budget) is a budgeted approval ballot: the voter's chosen total had to
+    fit the budget. A different cap is kept in ``source_meta`` and checked
+    on import, but the ballot stays plain approval, because a ballot here
+    has one budget for both the voter's cap and the counting rule.
+    """
+    kind = KIND_FROM_VOTE_TYPE[meta["vote_type"]]
+    cap, budget = meta.get("max_sum_cost"), meta.get("budget")
+    if (
+        kind == BallotKind.APPROVAL
+        and cap
+        and (not budget or _number(cap) == _number(budget))
+    ):
+        return BallotKind.BUDGETED
+    return kind
+
+
+def _number(value: str) -> float:
+    return float(value.replace(",", "."))
 
 
 class PabulibError(ValueError):
@@ -229,6 +254,14 @@ def _validate(parsed: ParsedFile) -> None:
     max_sum = int(meta["max_sum_points"]) if meta.get("max_sum_points") else None
     min_sum = int(meta.get("min_sum_points") or 0)
     max_points = int(meta["max_points"]) if meta.get("max_points") else None
+    try:
+        max_cost = _number(meta["max_sum_cost"]) if meta.get("max_sum_cost") else None
+    except ValueError:
+        raise PabulibError(1, _("max_sum_cost — не число.")) from None
+    costs = {
+        record["project_id"].strip(): int(record["cost"].strip())
+        for record in parsed.projects
+    }
     voters: set[str] = set()
     for vote in parsed.votes:
         line = vote.line
@@ -244,6 +277,14 @@ def _validate(parsed: ParsedFile) -> None:
         for pid in vote.projects:
             if pid not in known:
                 raise PabulibError(line, _("неизвестный проект %(id)s.") % {"id": pid})
+        if max_cost is not None:
+            total_cost = sum(costs[pid] for pid in vote.projects)
+            if total_cost > max_cost:
+                raise PabulibError(
+                    line,
+                    _("стоимость выбранного %(cost)s больше допустимой (%(max)s).")
+                    % {"cost": total_cost, "max": meta["max_sum_cost"]},
+                )
         if len(vote.projects) < max(min_length, 1):
             raise PabulibError(line, _("в голосе меньше вариантов, чем допускается."))
         if max_length is not None and len(vote.projects) > max_length:
@@ -335,7 +376,7 @@ def _write(
     parsed: ParsedFile, path: Path, project_slug: str | None, progress_factory
 ) -> ImportResult:
     meta = parsed.meta
-    kind = KIND_FROM_VOTE_TYPE[meta["vote_type"]]
+    kind = _kind_from_meta(meta)
     department, _created = Department.objects.get_or_create(
         slug="pabulib", defaults={"name": "Открытые данные Pabulib"}
     )
@@ -528,6 +569,8 @@ def export_ballot(ballot: Ballot, stream: TextIO) -> int:
             meta["min_sum_points"] = str(ballot.min_points)
         if ballot.max_points_per_option:
             meta["max_points"] = str(ballot.max_points_per_option)
+    if ballot.kind == BallotKind.BUDGETED:
+        meta["max_sum_cost"] = str(ballot.budget)
     if ballot.currency:
         meta["currency"] = ballot.currency
     writer.writerow(["META"])

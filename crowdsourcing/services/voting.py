@@ -35,7 +35,7 @@ from ..models import (
     ProposalState,
     Vote,
 )
-from ..models.ballots import receipt_digest
+from ..models.ballots import BUDGET_RULES, receipt_digest
 from . import PermissionDenied, ServiceError, StageClosed, audit
 from .limits import check_rate
 
@@ -424,9 +424,13 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
     """
     if not permissions.can_manage_ballot(user, ballot):
         raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
-    if ballot.is_open() or ballot.is_closed() or ballot.papers.exists():
-        raise StageClosed(
-            _("Варианты нельзя менять после начала голосования."), "ballot_started"
+    _refuse_if_started(ballot)
+    if cost <= 0 and (
+        ballot.kind == BallotKind.BUDGETED or ballot.rule in BUDGET_RULES
+    ):
+        raise InvalidBallot(
+            _("Укажите стоимость: бюллетень считается в пределах бюджета."),
+            "cost_required",
         )
     option = BallotOption(
         ballot=ballot,
@@ -448,6 +452,38 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
         option, "crowd.ballot.option_add", user=user, data={"proposal": proposal.pk}
     )
     return option
+
+
+@transaction.atomic
+def remove_option(user, option: BallotOption) -> None:
+    """Take ``option`` off its ballot before the vote opens.
+
+    Its proposal goes back to ``selected`` so it can be put on this or
+    another ballot again; the remaining options keep their order.
+    """
+    ballot = option.ballot
+    if not permissions.can_manage_ballot(user, ballot):
+        raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
+    _refuse_if_started(ballot)
+    proposal = option.proposal
+    pk, title = option.pk, option.title
+    option.delete()
+    if proposal is not None and proposal.state == ProposalState.ON_BALLOT:
+        proposal.transition_to(ProposalState.SELECTED)
+        proposal.save(update_fields=["state", "updated_at"])
+    audit.record(
+        ballot,
+        "crowd.ballot.option_remove",
+        user=user,
+        data={"option": pk, "title": title, "proposal": proposal and proposal.pk},
+    )
+
+
+def _refuse_if_started(ballot: Ballot) -> None:
+    if ballot.has_started():
+        raise StageClosed(
+            _("Варианты нельзя менять после начала голосования."), "ballot_started"
+        )
 
 
 def export_votes_of(user) -> list[dict]:

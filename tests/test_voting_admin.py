@@ -1,0 +1,238 @@
+"""Project staff set up ballots and their options in the admin."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+from wagtail.models import ModelLogEntry
+
+from crowdsourcing.models import (
+    Ballot,
+    BallotKind,
+    BallotRule,
+    ProposalState,
+    StageKind,
+)
+from crowdsourcing.roles import Role
+from crowdsourcing.services import StageClosed
+from crowdsourcing.services.voting import cast_ballot, remove_option
+
+from .factories import (
+    BallotFactory,
+    BallotOptionFactory,
+    DepartmentFactory,
+    ProjectFactory,
+    ProposalFactory,
+    QuestionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = "/admin/crowdsourcing/ballot/"
+S = ProposalState
+
+
+@pytest.fixture
+def department():
+    return DepartmentFactory(name="Департамент благоустройства")
+
+
+@pytest.fixture
+def staff(department):
+    user = UserFactory(email="blago@example.org", roles=[Role.DEPARTMENT_STAFF])
+    assign_perm("crowdsourcing.work_for_department", user, department)
+    return user
+
+
+@pytest.fixture
+def upcoming(department):
+    """A project whose vote opens tomorrow."""
+    now = timezone.now()
+    return ProjectFactory(
+        department=department,
+        title="Дворы Южного округа",
+        stages={StageKind.VOTING: (now + timedelta(days=1), now + timedelta(days=8))},
+    )
+
+
+@pytest.fixture
+def selected(upcoming):
+    question = QuestionFactory(project=upcoming)
+    return [
+        ProposalFactory(question=question, state=S.SELECTED, title=title)
+        for title in ("Спортплощадка у школы", "Освещение сквера")
+    ]
+
+
+def ballot_form(project, **overrides):
+    data = {
+        "project": str(project.pk),
+        "question": "",
+        "title": "Что построить во дворах",
+        "description": "",
+        "kind": BallotKind.BUDGETED,
+        "rule": BallotRule.GREEDY,
+        "min_choices": "1",
+        "max_choices": "",
+        "max_points": "",
+        "min_points": "0",
+        "max_points_per_option": "",
+        "budget": "1000000",
+        "currency": "RUB",
+        "winners": "1",
+        "district": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_create_a_budgeted_ballot_for_their_project(client, staff, upcoming):
+    client.force_login(staff)
+
+    response = client.post(f"{ADMIN}create/", ballot_form(upcoming))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ballot = Ballot.objects.get()
+    assert (ballot.project, ballot.kind, ballot.rule, ballot.budget) == (
+        upcoming,
+        BallotKind.BUDGETED,
+        BallotRule.GREEDY,
+        1_000_000,
+    )
+
+
+def test_a_budget_rule_without_budget_is_refused_in_words(client, staff, upcoming):
+    client.force_login(staff)
+
+    response = client.post(f"{ADMIN}create/", ballot_form(upcoming, budget=""))
+
+    assert response.status_code == 200
+    assert "укажите бюджет больше нуля" in response.content.decode()
+    assert Ballot.objects.count() == 0
+
+
+def test_ranked_ballot_needs_its_length(client, staff, upcoming):
+    client.force_login(staff)
+    data = ballot_form(upcoming, kind=BallotKind.RANKED, rule=BallotRule.MOST_VOTES)
+
+    response = client.post(f"{ADMIN}create/", data)
+
+    assert "сколько мест в списке" in response.content.decode()
+    assert Ballot.objects.count() == 0
+
+
+def test_create_offers_only_the_staff_members_projects(client, staff, upcoming):
+    ProjectFactory(title="Проект другого ведомства")
+    client.force_login(staff)
+
+    html = client.get(f"{ADMIN}create/").content.decode()
+
+    assert "Дворы Южного округа" in html
+    assert "Проект другого ведомства" not in html
+    response = client.post(f"{ADMIN}create/", ballot_form(ProjectFactory()))
+    assert response.status_code == 200
+    assert Ballot.objects.count() == 0
+
+
+def test_staff_of_another_department_neither_see_nor_open_the_ballot(client, upcoming):
+    ballot = BallotFactory(project=upcoming, title="Бюллетень Южного округа")
+    stranger = UserFactory(roles=[Role.DEPARTMENT_STAFF])
+    assign_perm("crowdsourcing.work_for_department", stranger, DepartmentFactory())
+    client.force_login(stranger)
+
+    assert "Бюллетень Южного округа" not in client.get(ADMIN).content.decode()
+    assert client.get(f"{ADMIN}edit/{ballot.pk}/").status_code in (302, 403)
+    # Wagtail's admin answers a refusal with a redirect to the dashboard.
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    response = client.get(url)
+    assert response.status_code == 302 and response.url == "/admin/"
+    proposal = ProposalFactory(
+        question=QuestionFactory(project=upcoming), state=S.SELECTED
+    )
+    response = client.post(url, {"action": "add", "proposal": proposal.pk})
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert ballot.options.count() == 0
+
+
+def test_staff_put_selected_proposals_on_the_ballot_and_take_one_off(
+    client, staff, upcoming, selected
+):
+    ballot = BallotFactory(
+        project=upcoming, kind=BallotKind.BUDGETED, budget=1_000_000, max_choices=None
+    )
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    client.force_login(staff)
+
+    html = client.get(url).content.decode()
+    assert "В бюллетене пока нет вариантов" in html
+    assert "Спортплощадка у школы" in html
+
+    # A budgeted ballot needs a cost; the form says so and nothing changes.
+    refused = client.post(url, {"action": "add", "proposal": selected[0].pk})
+    assert refused.status_code == 200
+    assert ballot.options.count() == 0
+
+    for proposal, cost in zip(selected, (600_000, 250_000), strict=True):
+        response = client.post(
+            url, {"action": "add", "proposal": proposal.pk, "cost": cost}
+        )
+        assert response.status_code == 302
+    assert list(ballot.options.values_list("title", "cost", "position")) == [
+        ("Спортплощадка у школы", 600_000, 0),
+        ("Освещение сквера", 250_000, 1),
+    ]
+    selected[0].refresh_from_db()
+    assert selected[0].state == S.ON_BALLOT
+
+    first = ballot.options.get(position=0)
+    response = client.post(url, {"action": "remove", "option": first.pk})
+    assert response.status_code == 302
+    assert list(ballot.options.values_list("title", flat=True)) == ["Освещение сквера"]
+    selected[0].refresh_from_db()
+    assert selected[0].state == S.SELECTED
+    entry = ModelLogEntry.objects.get(action="crowd.ballot.option_remove")
+    assert entry.user == staff
+    assert entry.data["title"] == "Спортплощадка у школы"
+
+
+def test_nothing_changes_once_the_vote_has_opened(client, staff, department):
+    project = ProjectFactory(department=department)  # every stage open now
+    ballot = BallotFactory(project=project)
+    option = BallotOptionFactory(ballot=ballot)
+    proposal = ProposalFactory(
+        question=QuestionFactory(project=project), state=S.SELECTED
+    )
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    client.force_login(staff)
+
+    assert "Голосование началось" in client.get(url).content.decode()
+    client.post(url, {"action": "remove", "option": option.pk})
+    client.post(url, {"action": "add", "proposal": proposal.pk, "cost": 1})
+    assert list(ballot.options.all()) == [option]
+    assert client.get(f"{ADMIN}edit/{ballot.pk}/").status_code in (302, 403)
+    assert client.get(f"{ADMIN}delete/{ballot.pk}/").status_code in (302, 403)
+    with pytest.raises(StageClosed):
+        remove_option(staff, option)
+
+
+def test_admin_pages_show_no_voter_next_to_a_choice(client, staff, department):
+    project = ProjectFactory(department=department)
+    ballot = BallotFactory(project=project, title="Тайное голосование")
+    option = BallotOptionFactory(ballot=ballot, title="Фонтан")
+    voter = UserFactory(email="secret.voter@example.org", display_name="Тайный Голос")
+    cast_ballot(voter, ballot, [option.pk])
+    client.force_login(staff)
+
+    pages = [
+        client.get(ADMIN),
+        client.get(f"{ADMIN}inspect/{ballot.pk}/"),
+        client.get(f"/admin/crowd/ballots/{ballot.pk}/options/"),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "secret.voter" not in html
+        assert "Тайный Голос" not in html
