@@ -41,7 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("BENCH_SETTINGS", "bench.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
+        "BENCH_SETTINGS", "bench.settings"
+    )
     import django
 
     django.setup()
