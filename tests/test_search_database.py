@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from crowdsourcing.models import Proposal, ProposalState
+from search.backends import database
 from search.engine import search, similar_proposals, suggest
 from search.indexing import index_now, schedule_index
 from search.models import EntryKind, SearchEntry
@@ -285,10 +286,17 @@ def test_empty_query_lists_public_content_newest_first():
     assert results.facets["type"] == {"proposal": 2}
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["fresh", "cached"])
 def test_hidden_proposal_leaves_results_and_facets_at_once(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, monkeypatch, cached
 ):
-    """Hiding removes the entry inside the same transaction as the change."""
+    """Hiding removes the entry inside the same transaction as the change.
+
+    "cached": every answer is kept in the cache, as large answers are; the
+    hide must retire the answer cached just before it.
+    """
+    if cached:
+        monkeypatch.setattr(database, "CACHE_MIN_MATCHES", 1)
     keep = publish(title="Детская площадка во дворе", body="Качели " * 10)
     hide = publish(title="Детская площадка у школы", body="Качели " * 10)
     assert search(SearchQuery(text="площадка")).count == 2
@@ -435,3 +443,40 @@ def test_similar_proposals_for_an_unsaved_draft():
     draft = Proposal(title="Каток крытый для всех", body="Построить каток с коньками.")
 
     assert [hit.object_id for hit in similar_proposals(draft, limit=3)] == [existing.pk]
+
+
+def test_large_answers_are_kept_until_the_index_changes(
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    search_backend,  # noqa: F811
+):
+    """A large answer is served from the cache until the next index write."""
+    if search_backend != "database":
+        pytest.skip("the answer cache belongs to the database fallback")
+    monkeypatch.setattr(database, "CACHE_MIN_MATCHES", 2)
+    publish(title="Каток в парке", body="Зимой " * 10)
+    publish(title="Каток у школы", body="Зимой " * 10)
+
+    def statements(text):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            results = search(SearchQuery(text=text))
+        runs = [q for q in queries.captured_queries if "WITH m AS" in q["sql"]]
+        return results, len(runs)
+
+    first, ran = statements("каток")
+    assert (first.count, ran) == (2, 1)
+    again, ran = statements("каток")
+    assert (again.count, ran) == (2, 0)
+    assert [h.object_id for h in again.hits] == [h.object_id for h in first.hits]
+
+    # An answer under the threshold is never kept.
+    publish(title="Фонтан на площади", body="Летом " * 10)
+    assert statements("фонтан")[1] == 1
+    assert statements("фонтан")[1] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(title="Каток во дворе", body="Зимой " * 10)
+    after, ran = statements("каток")
+    assert (after.count, ran) == (3, 1)
