@@ -36,6 +36,7 @@ from .models import (
     StageKind,
 )
 from .models.ballots import BUDGET_RULES
+from .money import format_money
 from .services import ServiceError
 from .services.voting import add_proposal_option, remove_option
 
@@ -170,7 +171,7 @@ class AddOptionForm(forms.Form):
             self.fields["cost"].min_value = 1
             self.fields["cost"].help_text = _(
                 "Обязательна: бюллетень считается в пределах бюджета %(budget)s."
-            ) % {"budget": ballot.budget}
+            ) % {"budget": format_money(ballot.budget, ballot.currency)}
         else:
             self.fields["cost"].required = False
 

@@ -192,7 +192,7 @@ def test_budgeted_ballot_refuses_a_total_over_budget(resident):
         kind=BallotKind.BUDGETED, budget=250, rule=BallotRule.GREEDY, max_choices=None
     )
     a, b, c = (BallotOptionFactory(ballot=ballot, cost=cost) for cost in (100, 120, 90))
-    with pytest.raises(InvalidBallot, match="стоят 310, а бюджет — 250"):
+    with pytest.raises(InvalidBallot, match="стоят 310\xa0₽, а бюджет — 250\xa0₽"):
         cast_ballot(resident, ballot, [a.pk, b.pk, c.pk])
     assert counts() == (0, 0, 0)
     cast_ballot(resident, ballot, [a.pk, b.pk])
@@ -338,3 +338,23 @@ def test_audit_refuses_an_unregistered_action(ballot, resident):
     with pytest.raises(ImproperlyConfigured, match="crowd.ballot.typo"):
         audit.record(participation, "crowd.ballot.typo", user=resident)
     assert ModelLogEntry.objects.filter(action="crowd.ballot.typo").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "shown"),
+    [
+        ("ru", 1_250_000, "RUB", "1\xa0250\xa0000\xa0₽"),
+        ("ru", 329_457, "PLN", "329\xa0457\xa0PLN"),
+        ("ru", 5_000, "", "5\xa0000"),
+        ("en", 1_250_000, "RUB", "RUB1,250,000"),
+        ("en", 1_250_000, "EUR", "€1,250,000"),
+    ],
+)
+def test_amounts_follow_the_language(language, amount, currency, shown):
+    """Grouping, sign and its place come from the language, kopecks never."""
+    from django.utils import translation
+
+    from crowdsourcing.money import format_money
+
+    with translation.override(language):
+        assert format_money(amount, currency) == shown

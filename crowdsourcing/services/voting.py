@@ -36,6 +36,7 @@ from ..models import (
     Vote,
 )
 from ..models.ballots import BUDGET_RULES, receipt_digest
+from ..money import format_money
 from . import PermissionDenied, ServiceError, StageClosed, audit
 from .limits import check_rate
 
@@ -224,7 +225,10 @@ def check_selection(
     if budget is not None and cost > budget:
         errors.append(
             _("Выбранные проекты стоят %(cost)s, а бюджет — %(budget)s.")
-            % {"cost": cost, "budget": budget}
+            % {
+                "cost": format_money(cost, ballot.currency),
+                "budget": format_money(budget, ballot.currency),
+            }
         )
     return Check(
         chosen=chosen,
