@@ -31,13 +31,15 @@ def record(instance, action: str, user=None, data: dict[str, Any] | None = None)
         return log(instance=instance, action=action, user=user, data=data or {})
     if instance.pk is None:
         raise ValueError(f"Cannot audit {instance!r} before it is saved.")
+    # _meta.model, not type(): request.user arrives as a SimpleLazyObject.
+    model = instance._meta.model
     entry = unsaved_entry(
-        type(instance),
+        model,
         action,
         user=user,
         data=data,
         object_id=str(instance.pk),
-        label=str(instance) or f"{type(instance).__name__} ({instance.pk})",
+        label=str(instance) or f"{model.__name__} ({instance.pk})",
     )
     # bulk_create is the documented way to insert without Model.save(); the
     # row is the same one Wagtail's log_action would store.
