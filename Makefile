@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# The shared open data sets the demo imports (Decide Madrid, Polis, Pabulib).
+DATA_DIR ?= ../shared/data
 # Tests run on every core (pytest-xdist); override with PYTEST_ARGS=.
 PYTEST_ARGS ?= -n auto
 
@@ -21,7 +23,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
-	LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo
+	LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo --data-dir $(DATA_DIR)
 	$(BIN)/python manage.py runserver $(HOST)
 
 serve: install

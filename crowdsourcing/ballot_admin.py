@@ -24,6 +24,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
+from wagtail_modeladmin.views import CreateView, DeleteView, EditView
 
 from . import permissions
 from .models import (
@@ -38,7 +39,7 @@ from .models import (
 from .models.ballots import BUDGET_RULES
 from .money import format_money
 from .services import ServiceError
-from .services.voting import add_proposal_option, remove_option
+from .services.voting import add_proposal_option, delete_ballot, remove_option
 
 
 class BallotForm(WagtailAdminModelForm):
@@ -64,14 +65,51 @@ class BallotPermissionHelper(PermissionHelper):
     def user_can_create(self, user):
         return self.user_can_list(user)
 
-    def user_can_inspect_obj(self, user, obj):
-        return permissions.can_manage_ballot(user, obj)
-
     def user_can_edit_obj(self, user, obj):
         return permissions.can_manage_ballot(user, obj) and not obj.has_started()
 
     def user_can_delete_obj(self, user, obj):
         return self.user_can_edit_obj(user, obj)
+
+
+class BallotCreateView(CreateView):
+    """After creating a ballot, go straight on to its options."""
+
+    def get_success_url(self):
+        return reverse("crowd_ballot_options", args=[self.instance.pk])
+
+    def get_success_message(self, instance):
+        return gettext(
+            "Бюллетень «%s» создан. Теперь вынесите на него предложения."
+        ) % (instance.title)
+
+
+class BallotEditView(EditView):
+    """Say why a started ballot cannot be edited, instead of a bare refusal."""
+
+    def dispatch(self, request, *args, **kwargs):
+        ballot = self.instance
+        if permissions.can_manage_ballot(request.user, ballot) and ballot.has_started():
+            messages.error(
+                request,
+                gettext(
+                    "Голосование по бюллетеню «%s» началось: его правила и "
+                    "варианты больше не меняются."
+                )
+                % ballot.title,
+            )
+            return redirect("crowd_ballot_options", pk=ballot.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_message(self, instance):
+        return gettext("Бюллетень «%s» сохранён.") % instance.title
+
+
+class BallotDeleteView(DeleteView):
+    """Delete through the service, which returns the proposals to «Отобрано»."""
+
+    def delete_instance(self):
+        delete_ballot(self.request.user, self.instance)
 
 
 class BallotAdmin(ModelAdmin):
@@ -81,8 +119,10 @@ class BallotAdmin(ModelAdmin):
     list_display = ("title", "project", "kind", "rule", "options_link", "status")
     list_filter = ("kind", "rule")
     search_fields = ("title", "project__title")
-    inspect_view_enabled = True
     permission_helper_class = BallotPermissionHelper
+    create_view_class = BallotCreateView
+    edit_view_class = BallotEditView
+    delete_view_class = BallotDeleteView
     edit_handler = ObjectList(
         [
             MultiFieldPanel(
@@ -113,7 +153,8 @@ class BallotAdmin(ModelAdmin):
                 heading=_("Правила"),
                 help_text=_(
                     "Окно голосования задаётся этапом «Голосование» в календаре "
-                    "проекта (московское время)."
+                    "проекта (московское время). Бюджет нужен виду «Одобрение в "
+                    "пределах бюджета» и бюджетным правилам подсчёта."
                 ),
             ),
             MultiFieldPanel(
@@ -162,7 +203,7 @@ class AddOptionForm(forms.Form):
     proposal = forms.ModelChoiceField(
         label=_("Отобранное предложение"), queryset=Proposal.objects.none()
     )
-    cost = forms.IntegerField(label=_("Стоимость"), min_value=0, initial=0)
+    cost = forms.IntegerField(label=_("Стоимость"), min_value=0)
 
     def __init__(self, *args, ballot: Ballot, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,6 +227,13 @@ def candidates(ballot: Ballot):
     return proposals.order_by("title")
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def ballot_options(request, pk: int):
     """List a ballot's options; add selected proposals or take options off."""
     ballot = get_object_or_404(
@@ -199,13 +247,19 @@ def ballot_options(request, pk: int):
     if request.method == "POST" and not started:
         try:
             if request.POST.get("action") == "remove":
-                option = get_object_or_404(
-                    BallotOption, pk=request.POST.get("option"), ballot=ballot
-                )
-                remove_option(request.user, option)
-                messages.success(
-                    request, gettext("«%s» снят с голосования.") % option.title
-                )
+                option = BallotOption.objects.filter(
+                    pk=_int_or_none(request.POST.get("option")), ballot=ballot
+                ).first()
+                if option is None:
+                    messages.warning(
+                        request, gettext("Этого варианта уже нет в бюллетене.")
+                    )
+                else:
+                    remove_option(request.user, option)
+                    messages.success(
+                        request,
+                        gettext("Вариант «%s» снят с голосования.") % option.title,
+                    )
                 return redirect("crowd_ballot_options", pk=ballot.pk)
 
             form = AddOptionForm(request.POST, ballot=ballot)
@@ -217,7 +271,8 @@ def ballot_options(request, pk: int):
                     cost=form.cleaned_data["cost"] or 0,
                 )
                 messages.success(
-                    request, gettext("«%s» вынесено на голосование.") % option.title
+                    request,
+                    gettext("Вариант «%s» добавлен в бюллетень.") % option.title,
                 )
                 return redirect("crowd_ballot_options", pk=ballot.pk)
         except ServiceError as error:

@@ -51,6 +51,7 @@ AUDIT_ACTIONS = {
     "crowd.ballot.import": _("Голосование импортировано из Pabulib"),
     "crowd.ballot.option_add": _("Предложение вынесено на голосование"),
     "crowd.ballot.option_remove": _("Вариант снят с голосования"),
+    "crowd.ballot.delete": _("Бюллетень удалён до начала голосования"),
     "crowd.ballot.outcome": _("Итог голосования по предложению объявлен"),
 }
 

@@ -43,6 +43,25 @@ folding = analyzer(
 STEMMED = ("ru", "es", "en", "fr")
 
 
+# «дорожек» → «дорожк», «скамеек» → «скамейк» after the stemmer, on the index
+# and the query side alike: the rule of search/text.py fleeting_vowel_stem,
+# which Snowball does not apply to the genitive plural of -ка/-ко nouns.
+RUSSIAN_FLEETING_VOWEL = [
+    token_filter(
+        "russian_fleeting_vowel",
+        type="pattern_replace",
+        pattern="^(.{2,}[бвгджзклмнпрстфхцчшщ])[ео]к$",
+        replacement="$1к",
+    ),
+    token_filter(
+        "russian_fleeting_vowel_ei",
+        type="pattern_replace",
+        pattern="^(.{2,})еек$",
+        replacement="$1ейк",
+    ),
+]
+
+
 def _stemmed_analyzer(language: str):
     name = LANGUAGES[language]
     filters = [
@@ -54,6 +73,8 @@ def _stemmed_analyzer(language: str):
     # Snowball rules expect the accented letters. Cyrillic is left whole.
     if language != "ru":
         filters.append("asciifolding")
+    else:
+        filters.extend(RUSSIAN_FLEETING_VOWEL)
     return analyzer(
         "discovery_%s" % name,
         tokenizer="standard",

@@ -89,14 +89,42 @@ def stem(word: str, language: str) -> str:
     return strip_accents(word)
 
 
+RUSSIAN_CONSONANTS = frozenset("бвгджзклмнпрстфхцчшщ")
+
+
+def fleeting_vowel_stem(russian_stem: str) -> str | None:
+    """Return the stem of the other forms of a «-ок/-ек» genitive plural.
+
+    Snowball leaves «дорожек» whole while «дорожка», «дорожки», «дорожкам»
+    all stem to «дорожк»: the vowel that appears only in the genitive plural
+    of -ка/-ко nouns is not removed. «остановок» → «остановк», «площадок» →
+    «площадк», «скамеек» → «скамейк». Only stems ending in a consonant, «о»
+    or «е», and «к» are touched, so other words get at most a stem no word
+    has («человек» → «человк»). What would do better: a dictionary stemmer
+    (hunspell or a Russian ispell dictionary).
+    """
+    if len(russian_stem) < 5 or not russian_stem.endswith("к"):
+        return None
+    if russian_stem.endswith("еек"):
+        return russian_stem[:-3] + "ейк"
+    if russian_stem[-2] in "ео" and russian_stem[-3] in RUSSIAN_CONSONANTS:
+        return russian_stem[:-2] + "к"
+    return None
+
+
 def word_stems(word: str, language: str) -> list[str]:
     """Return the stems a document word is stored under.
 
     An accented Latin word also gets the stem of its unaccented spelling:
     people type «securisee» for «sécurisée», and the French rules stem the
-    two differently.
+    two differently. A Russian «-ок/-ек» genitive plural also gets the stem
+    of its other forms (``fleeting_vowel_stem``).
     """
     stems = [stem(word, language)]
+    if language == "ru":
+        other = fleeting_vowel_stem(stems[0])
+        if other:
+            stems.append(other)
     bare = strip_accents(word)
     if bare != word and not CYRILLIC_RE.search(word):
         other = stem(bare, language)
@@ -132,6 +160,8 @@ def query_terms(text: str) -> list[frozenset[str]]:
     terms = []
     for word in kept:
         stems = {stem(word, lang) for lang in query_languages(word)}
+        if "ru" in query_languages(word):
+            stems.add(fleeting_vowel_stem(stem(word, "ru")) or "")
         stems.add(strip_accents(word))
         terms.append(frozenset(s for s in stems if s))
     return terms

@@ -480,3 +480,18 @@ def test_large_answers_are_kept_until_the_index_changes(
         publish(title="Каток во дворе", body="Зимой " * 10)
     after, ran = statements("каток")
     assert (after.count, ran) == (3, 1)
+
+
+def test_genitive_plural_finds_the_other_forms():
+    """«дорожек» (Snowball keeps it whole) and «дорожки» find each other."""
+    publish(title="Велосипедная дорожка в парке", body="Покрытие " * 10)
+    publish(title="Нет велосипедных дорожек у школы", body="Разметка " * 10)
+    publish(title="Скамейка у пруда", body="Отдых " * 10)
+
+    both = ["Велосипедная дорожка в парке", "Нет велосипедных дорожек у школы"]
+    assert sorted(titles("велосипедных дорожек")) == both
+    assert sorted(titles("велосипедные дорожки")) == both
+    assert titles("скамеек") == ["Скамейка у пруда"]
+    hit = search(SearchQuery(text="дорожки", filters={"type": "proposal"})).hits
+    marked = {h.title: str(h.title_html) for h in hit}
+    assert "<mark>дорожек</mark>" in marked["Нет велосипедных дорожек у школы"]

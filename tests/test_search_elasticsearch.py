@@ -40,6 +40,8 @@ def stemmed(name: str, fold_accents: bool = True) -> dict:
     filters = ["lowercase", "%s_stop" % name, "%s_stemmer" % name]
     if fold_accents:
         filters.append("asciifolding")
+    else:
+        filters.extend(["russian_fleeting_vowel", "russian_fleeting_vowel_ei"])
     return {
         "tokenizer": "standard",
         "char_filter": ["yo_folding"],
@@ -77,6 +79,16 @@ def test_index_analysis_with_stempel():
     assert analysis["filter"]["russian_stemmer"] == {
         "type": "stemmer",
         "language": "russian",
+    }
+    assert analysis["filter"]["russian_fleeting_vowel"] == {
+        "type": "pattern_replace",
+        "pattern": "^(.{2,}[бвгджзклмнпрстфхцчшщ])[ео]к$",
+        "replacement": "$1к",
+    }
+    assert analysis["filter"]["russian_fleeting_vowel_ei"] == {
+        "type": "pattern_replace",
+        "pattern": "^(.{2,})еек$",
+        "replacement": "$1ейк",
     }
 
 

@@ -211,8 +211,12 @@ def test_nothing_changes_once_the_vote_has_opened(client, staff, department):
     client.post(url, {"action": "remove", "option": option.pk})
     client.post(url, {"action": "add", "proposal": proposal.pk, "cost": 1})
     assert list(ballot.options.all()) == [option]
-    assert client.get(f"{ADMIN}edit/{ballot.pk}/").status_code in (302, 403)
+    edit = client.get(f"{ADMIN}edit/{ballot.pk}/", follow=True)
+    assert edit.redirect_chain[-1][0] == url
+    assert "его правила и варианты больше не меняются" in edit.content.decode()
     assert client.get(f"{ADMIN}delete/{ballot.pk}/").status_code in (302, 403)
+    client.post(f"{ADMIN}delete/{ballot.pk}/")
+    assert Ballot.objects.filter(pk=ballot.pk).exists()
     with pytest.raises(StageClosed):
         remove_option(staff, option)
 
@@ -227,7 +231,6 @@ def test_admin_pages_show_no_voter_next_to_a_choice(client, staff, department):
 
     pages = [
         client.get(ADMIN),
-        client.get(f"{ADMIN}inspect/{ballot.pk}/"),
         client.get(f"/admin/crowd/ballots/{ballot.pk}/options/"),
     ]
 
@@ -236,3 +239,84 @@ def test_admin_pages_show_no_voter_next_to_a_choice(client, staff, department):
         html = page.content.decode()
         assert "secret.voter" not in html
         assert "Тайный Голос" not in html
+
+
+def test_deleting_a_ballot_returns_its_proposals_to_selected(
+    client, staff, upcoming, selected
+):
+    ballot = BallotFactory(project=upcoming)
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    client.force_login(staff)
+    client.post(url, {"action": "add", "proposal": selected[0].pk})
+    selected[0].refresh_from_db()
+    assert selected[0].state == S.ON_BALLOT
+
+    response = client.post(f"{ADMIN}delete/{ballot.pk}/")
+
+    assert response.status_code == 302
+    assert not Ballot.objects.filter(pk=ballot.pk).exists()
+    selected[0].refresh_from_db()
+    assert selected[0].state == S.SELECTED
+    assert ModelLogEntry.objects.filter(action="crowd.ballot.delete").count() == 1
+
+
+def test_removing_an_option_twice_says_it_is_gone(client, staff, upcoming, selected):
+    ballot = BallotFactory(project=upcoming)
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    client.force_login(staff)
+    client.post(url, {"action": "add", "proposal": selected[0].pk})
+    option = ballot.options.get()
+
+    client.post(url, {"action": "remove", "option": option.pk})
+    again = client.post(url, {"action": "remove", "option": option.pk}, follow=True)
+    junk = client.post(url, {"action": "remove", "option": "x"}, follow=True)
+
+    assert "Этого варианта уже нет в бюллетене" in again.content.decode()
+    assert "Этого варианта уже нет в бюллетене" in junk.content.decode()
+    assert ballot.options.count() == 0
+
+
+def test_an_option_dearer_than_the_whole_budget_is_refused(
+    client, staff, upcoming, selected
+):
+    ballot = BallotFactory(
+        project=upcoming, kind=BallotKind.BUDGETED, budget=3_000_000, max_choices=None
+    )
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    client.force_login(staff)
+
+    response = client.post(
+        url, {"action": "add", "proposal": selected[0].pk, "cost": 5_000_000}
+    )
+
+    assert "больше всего бюджета" in response.content.decode()
+    assert ballot.options.count() == 0
+    selected[0].refresh_from_db()
+    assert selected[0].state == S.SELECTED
+
+
+def test_state_in_search_follows_the_ballot(
+    client, staff, upcoming, selected, django_capture_on_commit_callbacks
+):
+    """Putting a proposal on the ballot and taking it off reindexes it."""
+    from search.engine import search
+    from search.indexing import index_now
+    from search.models import EntryKind
+    from search.query import SearchQuery
+
+    for proposal in selected:
+        index_now(EntryKind.PROPOSAL, proposal.pk)
+    ballot = BallotFactory(project=upcoming)
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "add", "proposal": selected[0].pk})
+    facets = search(SearchQuery(filters={"project": str(upcoming.pk)})).facets
+    assert facets["state"] == {"on_ballot": 1, "selected": 1}
+
+    option = ballot.options.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "remove", "option": option.pk})
+    facets = search(SearchQuery(filters={"project": str(upcoming.pk)})).facets
+    assert facets["state"] == {"selected": 2}

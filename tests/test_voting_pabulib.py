@@ -159,6 +159,8 @@ def test_ranked_round_trip_keeps_ranks(tmp_path):
     """Ranked papers export in rank order, so Borda scores survive."""
     name = "us_stanford-dataset_pb-dieppe-2015_vote-rankings.pb"
     first = import_file(DATA / name).ballot
+    # description and instance are both "PB Dieppe 2015": named once.
+    assert first.title == first.project.title == "PB Dieppe 2015"
     exported = tmp_path / "ranked.pb"
     call_command("pabulib", "export", str(first.pk), str(exported), verbosity=0)
     second = import_file(exported).ballot

@@ -343,3 +343,22 @@ def test_votes_over_the_rate_limit_are_refused_and_write_nothing(
     assert statuses[2] == 429
     assert BallotParticipation.objects.filter(voter=resident).count() == 2
     assert not BallotParticipation.objects.filter(ballot=ballots[2]).exists()
+
+
+@pytest.mark.django_db
+def test_project_page_leads_to_the_vote_then_to_the_results(client, ballot):
+    """The participation page links the open ballot, and after it the results."""
+    project = ballot.project
+    page = reverse("crowdsourcing:project_detail", args=[project.slug])
+
+    html = client.get(page).content.decode()
+    assert f'href="{url("ballot_detail", ballot)}"' in html
+    assert f"Голосовать: {ballot.title}" in html
+
+    now = timezone.now()
+    project.stages.filter(kind=StageKind.VOTING).update(
+        starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=1)
+    )
+    html = client.get(page).content.decode()
+    assert f'href="{url("ballot_results", ballot)}"' in html
+    assert f'href="{url("ballot_detail", ballot)}"' not in html

@@ -381,7 +381,12 @@ def _write(
         slug="pabulib", defaults={"name": "Открытые данные Pabulib"}
     )
     slug = project_slug or slugify(f"pabulib-{path.stem}")[:100].strip("-")
-    title = " ".join(v for v in (meta.get("description"), meta.get("instance")) if v)
+    # Many files repeat the instance inside the description ("PB Dieppe
+    # 2015" twice); name it once.
+    parts = [meta.get("description", "").strip(), meta.get("instance", "").strip()]
+    title = " ".join(
+        v for i, v in enumerate(parts) if v and not any(v in p for p in parts[:i])
+    )
     title = title[:200] or path.stem
     project = Project.objects.filter(slug=slug).first()
     if project is None:

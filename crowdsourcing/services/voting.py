@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from search.indexing import schedule_index
+
 from .. import permissions
 from ..models import (
     Ballot,
@@ -436,6 +438,15 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
             _("Укажите стоимость: бюллетень считается в пределах бюджета."),
             "cost_required",
         )
+    if ballot.budget and cost > ballot.budget:
+        raise InvalidBallot(
+            _("Стоимость %(cost)s больше всего бюджета (%(budget)s).")
+            % {
+                "cost": format_money(cost, ballot.currency),
+                "budget": format_money(ballot.budget, ballot.currency),
+            },
+            "cost_over_budget",
+        )
     option = BallotOption(
         ballot=ballot,
         proposal=proposal,
@@ -452,6 +463,7 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
     if proposal.state == ProposalState.SELECTED:
         proposal.transition_to(ProposalState.ON_BALLOT)
         proposal.save(update_fields=["state", "updated_at"])
+        schedule_index(proposal)
     audit.record(
         option, "crowd.ballot.option_add", user=user, data={"proposal": proposal.pk}
     )
@@ -475,12 +487,25 @@ def remove_option(user, option: BallotOption) -> None:
     if proposal is not None and proposal.state == ProposalState.ON_BALLOT:
         proposal.transition_to(ProposalState.SELECTED)
         proposal.save(update_fields=["state", "updated_at"])
+        schedule_index(proposal)
     audit.record(
         ballot,
         "crowd.ballot.option_remove",
         user=user,
         data={"option": pk, "title": title, "proposal": proposal and proposal.pk},
     )
+
+
+@transaction.atomic
+def delete_ballot(user, ballot: Ballot) -> None:
+    """Delete a ballot that has not started, its proposals back to selected."""
+    if not permissions.can_manage_ballot(user, ballot):
+        raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
+    _refuse_if_started(ballot)
+    for option in list(ballot.options.select_related("proposal")):
+        remove_option(user, option)
+    audit.record(ballot, "crowd.ballot.delete", user=user, data={"title": ballot.title})
+    ballot.delete()
 
 
 def _refuse_if_started(ballot: Ballot) -> None:
@@ -549,6 +574,7 @@ def record_ballot_outcome(actor, ballot: Ballot) -> BallotOutcome:
             ProposalState.WINNER if won else ProposalState.NOT_WINNER
         )
         proposal.save(update_fields=["state", "updated_at"])
+        schedule_index(proposal)
         audit.record(
             proposal,
             "crowd.ballot.outcome",

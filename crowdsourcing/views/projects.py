@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from .. import permissions
 from ..models import Project, StageKind
@@ -24,6 +25,8 @@ def project_detail(request, slug):
         slug=slug,
     )
     stages = sorted(project.stages.all(), key=lambda s: StageKind.order(s.kind))
+    voting = project.stage_window(StageKind.VOTING)
+    now = timezone.now()
     return render(
         request,
         "crowdsourcing/project_detail.html",
@@ -34,6 +37,10 @@ def project_detail(request, slug):
             "proposals_open": permissions.is_stage_open(project, StageKind.PROPOSALS),
             "can_submit": permissions.can_submit_proposal(request.user, project),
             "listed_count": project.proposals.listed().count(),
+            "ballots": list(project.ballots.order_by("pk")),
+            "voting": voting,
+            "voting_open": voting is not None and voting.contains(now),
+            "voting_closed": voting is not None and now >= voting.ends_at,
             "is_following": is_following(request.user, project),
         },
     )

@@ -40,6 +40,7 @@ from ..sources import EntryData, count_public, project_stages
 from ..text import (
     ALL_STOPWORDS,
     CYRILLIC_RE,
+    fleeting_vowel_stem,
     fold,
     highlight,
     query_terms,
@@ -424,11 +425,23 @@ TSQUERY_TERM_RE = re.compile(r"('(?:[^']|'')+')(:\*)?")
 
 
 def pg_text(text: str, language: str) -> str:
-    """Prepare text the way PostgreSQL should see it for ``language``."""
+    """Prepare text the way PostgreSQL should see it for ``language``.
+
+    Russian text gets the other stem of each «-ок/-ек» genitive plural
+    appended (``fleeting_vowel_stem``), which PostgreSQL's Snowball leaves
+    as it is, so «дорожек» in a document matches «дорожки» in a query.
+    """
     if language == "pl":
         return stem_text(text, "pl")
     folded = fold(text)
-    return folded if language == "ru" else strip_accents(folded)
+    if language != "ru":
+        return strip_accents(folded)
+    extra = [
+        other
+        for word in words(folded)
+        if (other := fleeting_vowel_stem(stem(word, "ru")))
+    ]
+    return " ".join([folded, *extra]) if extra else folded
 
 
 class PostgreSQLBackend(DatabaseBackend):
@@ -518,6 +531,8 @@ class PostgreSQLBackend(DatabaseBackend):
             options = [lexemes[(config, folded)] for config in configs]
             if not all(options):
                 continue
+            if cyrillic and (other := fleeting_vowel_stem(stem(word, "ru"))):
+                options.append("'%s'" % other)
             if not cyrillic:
                 options.append("'%s'" % stem(word, "pl").replace("'", "''"))
             if prefix and i == len(kept) - 1:
