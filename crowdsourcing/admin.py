@@ -13,6 +13,7 @@ record is refused the same way as a hidden menu entry.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import (
@@ -24,6 +25,9 @@ from wagtail.admin.panels import (
 )
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
+from wagtail_modeladmin.views import CreateView, DeleteView, EditView
+
+from search.indexing import schedule_index, schedule_unindex
 
 from . import permissions
 from .ballot_admin import BallotAdmin
@@ -117,6 +121,31 @@ class DepartmentAdmin(ModelAdmin):
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
 
 
+class ProjectCreateView(CreateView):
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            schedule_index(self.instance)
+        return response
+
+
+class ProjectEditView(EditView):
+    """Keep search in step: unpublishing removes the project and its
+    proposals from the index in the same transaction as the save."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            schedule_index(self.instance)
+        return response
+
+
+class ProjectDeleteView(DeleteView):
+    def delete_instance(self):
+        schedule_unindex(self.instance)
+        super().delete_instance()
+
+
 class ProjectAdmin(ModelAdmin):
     model = Project
     menu_label = _("Проекты")
@@ -126,6 +155,9 @@ class ProjectAdmin(ModelAdmin):
     list_filter = ("is_published",)
     search_fields = ("title",)
     permission_helper_class = ProjectPermissionHelper
+    create_view_class = ProjectCreateView
+    edit_view_class = ProjectEditView
+    delete_view_class = ProjectDeleteView
     edit_handler = ObjectList(
         [
             MultiFieldPanel(

@@ -83,6 +83,9 @@ class SearchQuery:
                 errors[name] = _("Неизвестный тип: %(value)s.") % {"value": value}
             elif len(value) > 40:
                 errors[name] = _("Слишком длинное значение.")
+            elif any(ord(ch) < 32 for ch in value):
+                # PostgreSQL refuses NUL in text; no facet value has controls.
+                errors[name] = _("Недопустимые символы в значении.")
             else:
                 filters[name] = value
         sort = params.get("sort") or (Sort.RELEVANCE if text else Sort.NEWEST)

@@ -16,7 +16,7 @@ from search.query import SearchQuery
 from search.sources import page_entry
 from search.text import detect_language, highlight, query_terms, stem_text
 
-from .factories import ProjectFactory, ProposalFactory
+from .factories import ProjectFactory, ProposalFactory, QuestionFactory
 from .search_support import fresh_stage_calendar  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +157,49 @@ def test_merged_proposal_leaves_search(django_capture_on_commit_callbacks):
     schedule_index(merged)
 
     assert [h.object_id for h in search(SearchQuery(text="каток")).hits] == [target.pk]
+
+
+def test_unpublishing_a_project_in_the_admin_takes_it_out_of_search(
+    client, operator, django_capture_on_commit_callbacks
+):
+    """Saving the project form with «опубликован» off removes it and its
+    proposals from the index, counts and facet labels included."""
+    project = ProjectFactory(title="Секретный проект Заречья", slug="zarechye")
+    proposal = ProposalFactory(
+        question=QuestionFactory(project=project),
+        state=ProposalState.PUBLISHED,
+        title="Каток у реки",
+    )
+    index_now(EntryKind.PROJECT, project.pk)
+    index_now(EntryKind.PROPOSAL, proposal.pk)
+    assert client.get("/api/v1/search/", {"q": "каток"}).json()["count"] == 1
+    client.force_login(operator)
+    edit = client.get(f"/admin/crowdsourcing/project/edit/{project.pk}/")
+    form = edit.context["form"]
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name != "is_published"
+    }
+    data.update(
+        department=project.department_id,
+        language=project.language or "ru",
+        **{
+            "stages-TOTAL_FORMS": "0",
+            "stages-INITIAL_FORMS": "0",
+            "stages-MIN_NUM_FORMS": "0",
+            "stages-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/crowdsourcing/project/edit/{project.pk}/", data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    project.refresh_from_db()
+    assert not project.is_published
+    client.logout()
+    answer = client.get("/api/v1/search/", {"q": "каток"}).json()
+    assert answer["count"] == 0
+    assert answer["facets"].get("project", {}) == {}
+    assert "Секретный проект Заречья" not in client.get("/search/").content.decode()

@@ -320,3 +320,27 @@ def test_state_in_search_follows_the_ballot(
         client.post(url, {"action": "remove", "option": option.pk})
     facets = search(SearchQuery(filters={"project": str(upcoming.pk)})).facets
     assert facets["state"] == {"selected": 2}
+
+
+def test_an_edit_cannot_make_existing_options_invalid(
+    client, staff, upcoming, selected
+):
+    """A free option blocks a switch to a budget; options pin the project."""
+    ballot = BallotFactory(project=upcoming, title="Дворы")
+    url = f"/admin/crowd/ballots/{ballot.pk}/options/"
+    client.force_login(staff)
+    client.post(url, {"action": "add", "proposal": selected[0].pk})
+    other = ProjectFactory(department=upcoming.department, title="Набережные")
+
+    to_budget = client.post(
+        f"{ADMIN}edit/{ballot.pk}/", ballot_form(upcoming, title="Дворы")
+    )
+    moved = client.post(
+        f"{ADMIN}edit/{ballot.pk}/",
+        ballot_form(other, kind=BallotKind.APPROVAL, rule=BallotRule.MOST_VOTES),
+    )
+
+    assert "У некоторых вариантов нет стоимости" in to_budget.content.decode()
+    assert "варианты из другого проекта" in moved.content.decode()
+    ballot.refresh_from_db()
+    assert (ballot.project, ballot.kind) == (upcoming, BallotKind.APPROVAL)

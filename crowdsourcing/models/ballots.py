@@ -19,10 +19,15 @@ A cast vote is split in two rows that share nothing but the ballot:
 Results, exports and the admin read only aggregates (tally.py) or papers
 without voters (the Pabulib export numbers voters 1..N in paper order).
 
-Known shortcoming: an operator with raw access to the PostgreSQL server could
-still correlate the two rows through the physical order of inserts (ctid,
-WAL). Closing that needs batching papers and writing them in shuffled order
-after a delay (a mix), which this platform does not do yet.
+Known shortcoming: whoever can run SQL on the live PostgreSQL server can
+still pair the two rows: both are written by one transaction, so they carry
+the same ``xmin`` (a plain join on it pairs every voter with a paper), and
+their physical order (ctid, WAL) follows the order of casting. A dump
+(pg_dump) keeps neither. They must stay in one transaction, or "one voter,
+one paper" would no longer hold. Closing it needs papers collected and
+written later in shuffled batches by another transaction (a mix), which
+this platform does not do yet; until then database access is as sensitive
+as the votes themselves.
 """
 
 from __future__ import annotations
@@ -226,8 +231,38 @@ class Ballot(models.Model):
                 "Для голосования в пределах бюджета и бюджетных правил подсчёта "
                 "укажите бюджет больше нуля."
             )
+        if self.pk is not None and not errors:
+            errors.update(self._options_errors(needs_budget))
         if errors:
             raise ValidationError(errors, code="ballot_limits")
+
+    def _options_errors(self, needs_budget: bool) -> dict[str, str]:
+        """What an edit of a ballot with options would break in them.
+
+        The voting service checks each option as it is added; an edit of the
+        ballot afterwards must not undo that (a free option on a budgeted
+        ballot, an option from the project the ballot just left).
+        """
+        options = self.options.all()
+        errors: dict[str, str] = {}
+        if (
+            options.exclude(proposal__isnull=True)
+            .exclude(proposal__project_id=self.project_id)
+            .exists()
+        ):
+            errors["project"] = _(
+                "В бюллетене есть варианты из другого проекта: сначала снимите их."
+            )
+        if needs_budget:
+            if options.filter(cost=0).exists():
+                errors["kind"] = _(
+                    "У некоторых вариантов нет стоимости, а бюллетень будет "
+                    "считаться в пределах бюджета: снимите их и добавьте снова "
+                    "со стоимостью."
+                )
+            elif options.filter(cost__gt=self.budget).exists():
+                errors["budget"] = _("Бюджет меньше стоимости одного из вариантов.")
+        return errors
 
     def has_started(self, at=None) -> bool:
         """Return True once the vote opened or any paper exists.

@@ -51,27 +51,32 @@ def facet_choices(
         "state": {value: str(label) for value, label in ProposalState.choices},
         "stage": stage_labels(),
     }
-    models = {
-        "project": Project,
-        "question": Question,
-        "category": Category,
-        "district": District,
+    public = Project.objects.public()
+    # Only public projects (and their questions) lend a label; a value whose
+    # project is not public is left out even if the index still counts it.
+    querysets = {
+        "project": public,
+        "question": Question.objects.filter(project__in=public),
+        "category": Category.objects.all(),
+        "district": District.objects.all(),
     }
-    for name, model in models.items():
+    for name, queryset in querysets.items():
         ids = [int(value) for value in facets.get(name, {})]
         title_field = "title" if name in {"project", "question"} else "name"
-        rows = model.objects.filter(pk__in=ids).values_list("pk", title_field)
+        rows = queryset.filter(pk__in=ids).values_list("pk", title_field)
         names[name] = {str(pk): title for pk, title in rows}
     choices = {}
     for name, counts in facets.items():
+        labels = names.get(name, {})
         values = [
             FacetValue(
                 value=value,
-                label=names.get(name, {}).get(value, value),
+                label=labels.get(value, value),
                 count=count,
                 selected=filters.get(name) == value,
             )
             for value, count in counts.items()
+            if value in labels or name not in {"project", "question"}
         ]
         values.sort(key=lambda v: (-v.count, v.label))
         choices[name] = values
