@@ -121,15 +121,7 @@ class DepartmentAdmin(ModelAdmin):
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
 
 
-class ProjectCreateView(CreateView):
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            schedule_index(self.instance)
-        return response
-
-
-class ProjectEditView(EditView):
+class IndexedProjectFormMixin:
     """Keep search in step: unpublishing removes the project and its
     proposals from the index in the same transaction as the save."""
 
@@ -138,6 +130,14 @@ class ProjectEditView(EditView):
             response = super().form_valid(form)
             schedule_index(self.instance)
         return response
+
+
+class ProjectCreateView(IndexedProjectFormMixin, CreateView):
+    pass
+
+
+class ProjectEditView(IndexedProjectFormMixin, EditView):
+    pass
 
 
 class ProjectDeleteView(DeleteView):

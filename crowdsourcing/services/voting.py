@@ -461,9 +461,7 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
         raise InvalidBallot(" ".join(error.messages)) from None
     option.save()
     if proposal.state == ProposalState.SELECTED:
-        proposal.transition_to(ProposalState.ON_BALLOT)
-        proposal.save(update_fields=["state", "updated_at"])
-        schedule_index(proposal)
+        _move(proposal, ProposalState.ON_BALLOT)
     audit.record(
         option, "crowd.ballot.option_add", user=user, data={"proposal": proposal.pk}
     )
@@ -485,9 +483,7 @@ def remove_option(user, option: BallotOption) -> None:
     pk, title = option.pk, option.title
     option.delete()
     if proposal is not None and proposal.state == ProposalState.ON_BALLOT:
-        proposal.transition_to(ProposalState.SELECTED)
-        proposal.save(update_fields=["state", "updated_at"])
-        schedule_index(proposal)
+        _move(proposal, ProposalState.SELECTED)
     audit.record(
         ballot,
         "crowd.ballot.option_remove",
@@ -506,6 +502,13 @@ def delete_ballot(user, ballot: Ballot) -> None:
         remove_option(user, option)
     audit.record(ballot, "crowd.ballot.delete", user=user, data={"title": ballot.title})
     ballot.delete()
+
+
+def _move(proposal, state: str) -> None:
+    """Move ``proposal`` to ``state``, save it and bring search in line."""
+    proposal.transition_to(state)
+    proposal.save(update_fields=["state", "updated_at"])
+    schedule_index(proposal)
 
 
 def _refuse_if_started(ballot: Ballot) -> None:
@@ -570,11 +573,7 @@ def record_ballot_outcome(actor, ballot: Ballot) -> BallotOutcome:
     )
     for proposal in proposals:
         won = proposal.pk in selected
-        proposal.transition_to(
-            ProposalState.WINNER if won else ProposalState.NOT_WINNER
-        )
-        proposal.save(update_fields=["state", "updated_at"])
-        schedule_index(proposal)
+        _move(proposal, ProposalState.WINNER if won else ProposalState.NOT_WINNER)
         audit.record(
             proposal,
             "crowd.ballot.outcome",
