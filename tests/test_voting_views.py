@@ -166,10 +166,15 @@ def test_cumulative_and_budget_counters(client, resident):
         kind=BallotKind.BUDGETED, budget=1000, rule=BallotRule.GREEDY, max_choices=None
     )
     c = BallotOptionFactory(ballot=budgeted, cost=300)
+    d = BallotOptionFactory(ballot=budgeted, cost=900)
     html = client.post(
         url("ballot_detail", budgeted), {"option": [c.pk], "action": "check"}
     ).content.decode()
-    assert "Остаток бюджета: 700 из 1" in html
+    assert "Остаток бюджета: 700\xa0₽ из 1\xa0000\xa0₽" in html
+    html = client.post(
+        url("ballot_detail", budgeted), {"option": [c.pk, d.pk], "action": "check"}
+    ).content.decode()
+    assert "Бюджет превышен на 200\xa0₽ (всего 1\xa0000\xa0₽)" in html
 
 
 @pytest.mark.django_db

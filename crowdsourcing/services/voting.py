@@ -166,6 +166,11 @@ class Check:
             return None
         return self.budget - self.cost
 
+    @property
+    def over_budget(self) -> int:
+        """How much the selection costs beyond the budget (0 when it fits)."""
+        return max(-(self.budget_left or 0), 0)
+
 
 def check_selection(
     ballot: Ballot,

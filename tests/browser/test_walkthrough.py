@@ -296,6 +296,11 @@ def test_resident_votes_within_the_budget(browser, live_server, demo):
 
     # Everything together costs 7 650 000 ₽: over the budget, refused.
     tick([title for title, _cost in OPEN_BALLOT_OPTIONS])
+    # The live counter (cms/static/js/ballot.js) says so before any submit.
+    status = browser.find_element(by.CSS_SELECTOR, '[data-status="budget"]')
+    wait_for(browser, lambda d: "превышен" in status.text)
+    counted = "".join(ch for ch in status.text if not ch.isspace())
+    assert "превышенна2650000₽" in counted, status.text
     browser.find_element(by.CSS_SELECTOR, "button[value=confirm]").click()
     alert = wait_for(
         browser, lambda d: d.find_element(by.CSS_SELECTOR, ".message-error")

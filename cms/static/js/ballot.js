@@ -11,16 +11,38 @@
   var maxChoices = parseInt(form.dataset.maxChoices, 10);
   var maxPoints = parseInt(form.dataset.maxPoints, 10);
   var budget = parseInt(form.dataset.budget, 10);
-  var grouping = new Intl.NumberFormat("ru-RU");
-
-  // The translated wording comes from the template (data-template).
-  function setText(name, left, total) {
-    var node = form.querySelector('[data-status="' + name + '"]');
-    if (node && node.dataset.template) {
-      node.textContent = node.dataset.template
-        .replace("{left}", left)
-        .replace("{total}", total);
+  var language = document.documentElement.lang || "ru";
+  var grouping = new Intl.NumberFormat(language);
+  var money = grouping;
+  if (form.dataset.currency) {
+    try {
+      // Whole units with the currency sign, as the server's money filter.
+      money = new Intl.NumberFormat(language, {
+        style: "currency",
+        currency: form.dataset.currency,
+        maximumFractionDigits: 0,
+        minimumFractionDigits: 0,
+      });
+    } catch (error) {
+      money = grouping; // an unknown currency code: plain numbers
     }
+  }
+
+  // The translated wording comes from the template (data-template, and
+  // data-template-over for a budget that is exceeded).
+  function setText(name, left, total, over) {
+    var node = form.querySelector('[data-status="' + name + '"]');
+    if (!node || !node.dataset.template) {
+      return;
+    }
+    var template = node.dataset.template;
+    if (over && node.dataset.templateOver) {
+      template = node.dataset.templateOver;
+    }
+    node.textContent = template
+      .replace("{left}", left)
+      .replace("{over}", over)
+      .replace("{total}", total);
   }
 
   function update() {
@@ -49,7 +71,8 @@
       setText("points", maxPoints - points, maxPoints);
     }
     if (!isNaN(budget)) {
-      setText("budget", grouping.format(budget - cost), grouping.format(budget));
+      var over = cost > budget ? money.format(cost - budget) : "";
+      setText("budget", money.format(budget - cost), money.format(budget), over);
     }
   }
 
