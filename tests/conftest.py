@@ -18,6 +18,21 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _russian_first():
+    """Each test starts in Russian, the platform's first language.
+
+    A request leaves its language active on the thread (LocaleMiddleware
+    activates and never deactivates), so a test that asked for English
+    would otherwise turn the next test's service messages English.
+    """
+    from django.utils import translation
+
+    translation.activate("ru")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def resident(db):
     return UserFactory(email="anna@example.org", display_name="Анна")
