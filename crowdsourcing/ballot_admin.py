@@ -114,7 +114,7 @@ class BallotDeleteView(DeleteView):
 
 class BallotAdmin(ModelAdmin):
     model = Ballot
-    menu_label = _("Голосования")
+    menu_label = _("Бюллетени")
     menu_icon = "tick-inverse"
     list_display = ("title", "project", "kind", "rule", "options_link", "status")
     list_filter = ("kind", "rule")
