@@ -66,6 +66,11 @@ def full_review(criteria, values=(4, 7), recommendation=Recommendation.SUPPORT):
     )
 
 
+MONTHS_GENITIVE = (
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
+).split()
+
+
 def test_assigning_grants_access_and_puts_proposal_under_review(
     project, team, expert, django_capture_on_commit_callbacks
 ):
@@ -88,6 +93,10 @@ def test_assigning_grants_access_and_puts_proposal_under_review(
     assert mail.outbox[0].to == [expert.email]
     assert "экспертиз" in mail.outbox[0].subject
     assert proposal.title in mail.outbox[0].body
+    due = "%d %s %d" % (DUE.day, MONTHS_GENITIVE[DUE.month - 1], DUE.year)
+    assert f"срок: {due}" in mail.outbox[0].body
+    html, mime = mail.outbox[0].alternatives[0]
+    assert mime == "text/html" and proposal.title in html and due in html
     actions = set(ModelLogEntry.objects.values_list("action", flat=True))
     assert {"crowd.review.assign", "crowd.proposal.under_review"} <= actions
 
@@ -453,6 +462,23 @@ def test_agreeing_reviews_are_not_flagged(project, team, criteria):
     assert row.review_count == 2
     assert row.spread < services.DISAGREEMENT_SPREAD
     assert row.disagreement is False
+
+
+def test_author_who_turned_decisions_off_gets_no_selection_mail(
+    project, team, expert, django_capture_on_commit_callbacks
+):
+    """The selection decision is a decision on the author's proposal: the
+    cabinet's «Решения модераторов» switch covers it."""
+    proposal = ProposalFactory(
+        question__project=project, author=UserFactory(notify_moderation=False)
+    )
+    services.assign_expert(proposal, expert, actor=team, due_date=DUE)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide_selection(
+            proposal, actor=team, outcome=SelectionOutcome.SELECTED, reason="Нужно."
+        )
+    assert mail.outbox == []
 
 
 def test_decision_moves_state_records_reason_and_mails_author(

@@ -22,13 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -39,6 +36,7 @@ from ..models import (
     AssignmentState,
     Criterion,
     ExpertAssignment,
+    NotificationKind,
     Project,
     Proposal,
     ProposalState,
@@ -50,6 +48,7 @@ from ..models import (
     StageKind,
     User,
 )
+from ..notifications import notify
 from . import PermissionDenied, ServiceError, StageClosed
 from .audit import record
 
@@ -65,37 +64,6 @@ ASSIGNABLE_STATES = (ProposalState.PUBLISHED, ProposalState.UNDER_REVIEW)
 # points apart on a 100-point scale reach it. Opposite recommendations
 # (support and reject on one proposal) raise the flag as well.
 DISAGREEMENT_SPREAD = 0.20
-
-
-# E-mail. The platform's generic notify() in crowdsourcing/notifications.py,
-# written in parallel, replaces this helper when the branches are merged.
-
-
-def send_email_after_commit(user: User, template_name: str, context: dict) -> None:
-    """Send a Russian e-mail to ``user`` once the transaction commits.
-
-    The subject and body come from
-    ``templates/crowdsourcing/email/<template_name>_subject.txt`` and
-    ``_body.txt``. Pseudonymous and inactive accounts get nothing.
-    """
-    if not user.email or user.is_pseudonymous or not user.is_active:
-        return
-    recipient = user.email
-    user_id = user.pk
-    context = {"base_url": settings.WAGTAILADMIN_BASE_URL, "user": user, **context}
-
-    def deliver():
-        with translation.override("ru"):
-            subject = render_to_string(
-                f"crowdsourcing/email/{template_name}_subject.txt", context
-            )
-            body = render_to_string(
-                f"crowdsourcing/email/{template_name}_body.txt", context
-            )
-        send_mail(" ".join(subject.split()), body, None, [recipient])
-        logger.info("Sent %s e-mail to user %s", template_name, user_id)
-
-    transaction.on_commit(deliver)
 
 
 # Checks shared by the services.
@@ -224,11 +192,24 @@ def remove_criterion(criterion: Criterion, *, actor: User) -> None:
 # Assignments.
 
 
-def _assignment_context(assignments: Sequence[ExpertAssignment]) -> dict:
+def _assignment_context(
+    assignments: Sequence[ExpertAssignment], today: date | None = None
+) -> dict:
+    """What the assignment and reminder e-mails show, as plain JSON values.
+
+    notify() may hand the context to a task worker, so dates travel as
+    ISO strings and overdue-ness is worked out here.
+    """
     return {
-        "assignments": assignments,
-        "queue_url": settings.WAGTAILADMIN_BASE_URL
-        + reverse("crowdsourcing:expert:queue"),
+        "assignments": [
+            {
+                "title": a.proposal.title,
+                "due": a.due_date.isoformat(),
+                "overdue": today is not None and a.due_date < today,
+            }
+            for a in assignments
+        ],
+        "queue_url": reverse("crowdsourcing:expert:queue"),
     }
 
 
@@ -268,9 +249,7 @@ def assign_expert(
         data={"proposal": proposal.pk, "expert": expert.pk, "due": str(due_date)},
     )
     logger.info("Assigned proposal %s to expert %s", proposal.pk, expert.pk)
-    send_email_after_commit(
-        expert, "review_assigned", _assignment_context([assignment])
-    )
+    notify(expert, "review_assigned", _assignment_context([assignment]))
     return assignment
 
 
@@ -406,9 +385,7 @@ def assign_in_bulk(
         )
     for expert_id in by_expert:
         mine = [a for a in result.created if a.expert_id == expert_id]
-        send_email_after_commit(
-            experts_by_pk[expert_id], "review_assigned", _assignment_context(mine)
-        )
+        notify(experts_by_pk[expert_id], "review_assigned", _assignment_context(mine))
     logger.info(
         "Bulk-assigned %s reviews in project %s (%s proposals short)",
         len(result.created),
@@ -492,13 +469,13 @@ def declare_conflict(
         data={"proposal": assignment.proposal_id},
     )
     if assignment.assigned_by is not None:
-        send_email_after_commit(
+        notify(
             assignment.assigned_by,
             "review_conflict",
             {
-                "assignment": assignment,
-                "team_url": settings.WAGTAILADMIN_BASE_URL
-                + reverse(
+                "proposal_title": assignment.proposal.title,
+                "conflict_note": assignment.conflict_note,
+                "team_url": reverse(
                     "crowdsourcing:expert:assignments",
                     kwargs={"slug": assignment.proposal.project.slug},
                 ),
@@ -836,16 +813,16 @@ def _decide(
         data={"decision": decision.pk},
     )
     schedule_index(proposal)
-    send_email_after_commit(
+    notify(
         proposal.author,
         "selection_decision",
         {
-            "proposal": proposal,
-            "decision": decision,
+            "proposal_title": proposal.title,
+            "reason": decision.reason,
             "selected": outcome == SelectionOutcome.SELECTED,
-            "proposal_url": settings.WAGTAILADMIN_BASE_URL
-            + proposal.get_absolute_url(),
+            "proposal_url": proposal.get_absolute_url(),
         },
+        kind=NotificationKind.MODERATION,
     )
     logger.info("Selection decision %s on proposal %s", outcome, proposal.pk)
     return decision
@@ -967,9 +944,7 @@ def send_due_reminders(days: int = 2, today: date | None = None) -> int:
     now = timezone.now()
     for assignments in by_expert.values():
         expert = assignments[0].expert
-        context = _assignment_context(assignments)
-        context["today"] = today
-        send_email_after_commit(expert, "review_reminder", context)
+        notify(expert, "review_reminder", _assignment_context(assignments, today))
         for assignment in assignments:
             record(
                 assignment,
