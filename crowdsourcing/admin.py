@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import (
     FieldPanel,
@@ -141,6 +143,29 @@ class ProjectEditView(IndexedProjectFormMixin, EditView):
 
 
 class ProjectDeleteView(DeleteView):
+    """A project with proposals stays: they are residents' records.
+
+    Proposals hold their question with PROTECT, one step away from the
+    project, so modeladmin's own refusal could not name them; say it here.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        allowed = request.user.is_authenticated and self.check_action_permitted(
+            request.user
+        )
+        if allowed and self.instance.proposals.exists():
+            messages.error(
+                request,
+                _(
+                    "В проекте «%(title)s» есть предложения жителей, поэтому его "
+                    "нельзя удалить. Чтобы убрать проект с сайта, снимите флажок "
+                    "«опубликован»."
+                )
+                % {"title": self.instance.title},
+            )
+            return redirect(self.url_helper.get_action_url("edit", self.instance.pk))
+        return super().dispatch(request, *args, **kwargs)
+
     def delete_instance(self):
         schedule_unindex(self.instance)
         super().delete_instance()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -39,7 +40,12 @@ from .models import (
 from .models.ballots import BUDGET_RULES
 from .money import format_money
 from .services import ServiceError
-from .services.voting import add_proposal_option, delete_ballot, remove_option
+from .services.voting import (
+    add_proposal_option,
+    delete_ballot,
+    lock_ballot,
+    remove_option,
+)
 
 
 class BallotForm(WagtailAdminModelForm):
@@ -100,6 +106,13 @@ class BallotEditView(EditView):
             )
             return redirect("crowd_ballot_options", pk=ballot.pk)
         return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        # Validate and save under the ballot's row lock, the one
+        # add_proposal_option takes: Ballot.clean then sees every option.
+        with transaction.atomic():
+            lock_ballot(self.instance)
+            return super().post(request, *args, **kwargs)
 
     def get_success_message(self, instance):
         return gettext("Бюллетень «%s» сохранён.") % instance.title

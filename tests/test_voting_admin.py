@@ -344,3 +344,32 @@ def test_an_edit_cannot_make_existing_options_invalid(
     assert "варианты из другого проекта" in moved.content.decode()
     ballot.refresh_from_db()
     assert (ballot.project, ballot.kind) == (upcoming, BallotKind.APPROVAL)
+
+
+def test_an_option_is_checked_against_the_ballot_as_stored(staff, upcoming, selected):
+    """add_proposal_option re-reads the ballot under its lock: a ballot made
+    budgeted meanwhile (here behind the caller's back) refuses a free option."""
+    from crowdsourcing.services.voting import InvalidBallot, add_proposal_option
+
+    ballot = BallotFactory(project=upcoming)
+    Ballot.objects.filter(pk=ballot.pk).update(rule=BallotRule.GREEDY, budget=1000)
+
+    with pytest.raises(InvalidBallot, match="Укажите стоимость"):
+        add_proposal_option(staff, ballot, selected[0], cost=0)
+    assert ballot.options.count() == 0
+
+
+def test_a_project_with_proposals_is_not_deleted_and_says_why(
+    client, operator, upcoming, selected
+):
+    client.force_login(operator)
+
+    response = client.post(
+        f"/admin/crowdsourcing/project/delete/{upcoming.pk}/", follow=True
+    )
+
+    assert "есть предложения жителей" in response.content.decode()
+    assert response.redirect_chain[-1][0].endswith(
+        f"/admin/crowdsourcing/project/edit/{upcoming.pk}/"
+    )
+    upcoming.refresh_from_db()

@@ -433,6 +433,7 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
     Options are fixed once the vote has started: a paper cast against one
     list of options must be counted against the same list.
     """
+    ballot = lock_ballot(ballot)
     if not permissions.can_manage_ballot(user, ballot):
         raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
     _refuse_if_started(ballot)
@@ -480,7 +481,7 @@ def remove_option(user, option: BallotOption) -> None:
     Its proposal goes back to ``selected`` so it can be put on this or
     another ballot again; the remaining options keep their order.
     """
-    ballot = option.ballot
+    ballot = lock_ballot(option.ballot)
     if not permissions.can_manage_ballot(user, ballot):
         raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
     _refuse_if_started(ballot)
@@ -500,6 +501,7 @@ def remove_option(user, option: BallotOption) -> None:
 @transaction.atomic
 def delete_ballot(user, ballot: Ballot) -> None:
     """Delete a ballot that has not started, its proposals back to selected."""
+    ballot = lock_ballot(ballot)
     if not permissions.can_manage_ballot(user, ballot):
         raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
     _refuse_if_started(ballot)
@@ -507,6 +509,22 @@ def delete_ballot(user, ballot: Ballot) -> None:
         remove_option(user, option)
     audit.record(ballot, "crowd.ballot.delete", user=user, data={"title": ballot.title})
     ballot.delete()
+
+
+def lock_ballot(ballot: Ballot) -> Ballot:
+    """Re-read ``ballot`` under a row lock, for a change to it or its options.
+
+    Every writer of a ballot's settings or options takes this lock first, so
+    an edit of the ballot (the admin form) and an option added at the same
+    moment run one after the other, and each checks the other's result: a
+    free option never lands on a ballot that has just become budgeted.
+    """
+    return (
+        Ballot.objects.select_for_update()
+        .select_related("project")
+        .prefetch_related("project__stages")
+        .get(pk=ballot.pk)
+    )
 
 
 def _move(proposal, state: str) -> None:
