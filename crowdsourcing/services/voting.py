@@ -433,10 +433,7 @@ def add_proposal_option(user, ballot: Ballot, proposal, cost: int = 0) -> Ballot
     Options are fixed once the vote has started: a paper cast against one
     list of options must be counted against the same list.
     """
-    ballot = lock_ballot(ballot)
-    if not permissions.can_manage_ballot(user, ballot):
-        raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
-    _refuse_if_started(ballot)
+    ballot = _ballot_for_change(user, ballot)
     if cost <= 0 and (
         ballot.kind == BallotKind.BUDGETED or ballot.rule in BUDGET_RULES
     ):
@@ -481,10 +478,11 @@ def remove_option(user, option: BallotOption) -> None:
     Its proposal goes back to ``selected`` so it can be put on this or
     another ballot again; the remaining options keep their order.
     """
-    ballot = lock_ballot(option.ballot)
-    if not permissions.can_manage_ballot(user, ballot):
-        raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
-    _refuse_if_started(ballot)
+    ballot = _ballot_for_change(user, option.ballot)
+    _take_off(user, ballot, option)
+
+
+def _take_off(user, ballot: Ballot, option: BallotOption) -> None:
     proposal = option.proposal
     pk, title = option.pk, option.title
     option.delete()
@@ -501,14 +499,20 @@ def remove_option(user, option: BallotOption) -> None:
 @transaction.atomic
 def delete_ballot(user, ballot: Ballot) -> None:
     """Delete a ballot that has not started, its proposals back to selected."""
+    ballot = _ballot_for_change(user, ballot)
+    for option in list(ballot.options.select_related("proposal")):
+        _take_off(user, ballot, option)
+    audit.record(ballot, "crowd.ballot.delete", user=user, data={"title": ballot.title})
+    ballot.delete()
+
+
+def _ballot_for_change(user, ballot: Ballot) -> Ballot:
+    """Lock ``ballot`` and refuse a change by outsiders or after the start."""
     ballot = lock_ballot(ballot)
     if not permissions.can_manage_ballot(user, ballot):
         raise PermissionDenied(_("Изменять бюллетень может только команда проекта."))
     _refuse_if_started(ballot)
-    for option in list(ballot.options.select_related("proposal")):
-        remove_option(user, option)
-    audit.record(ballot, "crowd.ballot.delete", user=user, data={"title": ballot.title})
-    ballot.delete()
+    return ballot
 
 
 def lock_ballot(ballot: Ballot) -> Ballot:
